@@ -116,8 +116,9 @@ public final class ModelEngine implements StorageEngine {
         checkOpen();
         limits.checkKey(key);
         if (options.snapshot() != null) {
+            long seq = readSeq(options);
             Version head = data.get(key);
-            Version v = head == null ? null : head.visibleAt(readSeq(options));
+            Version v = head == null ? null : head.visibleAt(seq);
             return v == null || v.value == null ? null : v.value.clone();
         }
         while (true) {
