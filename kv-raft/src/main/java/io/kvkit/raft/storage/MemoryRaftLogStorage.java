@@ -1,0 +1,162 @@
+package io.kvkit.raft.storage;
+
+import io.kvkit.raft.ConfState;
+import io.kvkit.raft.Entry;
+import io.kvkit.raft.HardState;
+import io.kvkit.raft.Snapshot;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A {@link RaftLogStorage} in memory, for tests and for the simulation. Writes are durable at
+ * once ({@link #sync()} does nothing); a simulated crash is modelled by the host not writing.
+ * Not thread-safe.
+ */
+public final class MemoryRaftLogStorage implements RaftLogStorage {
+    private HardState hardState = HardState.EMPTY;
+    private Snapshot snapshot = Snapshot.EMPTY;
+    /** entries.get(0) has index snapshot.index() + 1. */
+    private final ArrayList<Entry> entries = new ArrayList<>();
+
+    /**
+     * A storage for a founding member of a new group: a snapshot at index 1, term 1 holding the
+     * initial membership and an empty state machine (empty data), and that commit in the hard
+     * state. Members that join later start from an empty storage and receive a snapshot.
+     */
+    public static MemoryRaftLogStorage bootstrap(ConfState initialMembers) {
+        MemoryRaftLogStorage s = new MemoryRaftLogStorage();
+        s.applySnapshot(new Snapshot(1, 1, initialMembers, new byte[0]));
+        s.setHardState(new HardState(1, 0, 1));
+        return s;
+    }
+
+    @Override
+    public InitialState initialState() {
+        return new InitialState(hardState, snapshot.confState());
+    }
+
+    @Override
+    public List<Entry> entries(long lo, long hi, long maxBytes) {
+        if (lo < firstIndex()) {
+            throw new LogCompactedException(lo, firstIndex());
+        }
+        if (hi > lastIndex() + 1) {
+            throw new LogUnavailableException(hi - 1, lastIndex());
+        }
+        List<Entry> out = new ArrayList<>();
+        long bytes = 0;
+        for (long i = lo; i < hi; i++) {
+            Entry e = entries.get((int) (i - firstIndex()));
+            if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
+                break;
+            }
+            bytes += e.sizeBytes();
+            out.add(e);
+        }
+        return out;
+    }
+
+    @Override
+    public long term(long index) {
+        if (index == snapshot.index()) {
+            return snapshot.term();
+        }
+        if (index < firstIndex()) {
+            throw new LogCompactedException(index, firstIndex());
+        }
+        if (index > lastIndex()) {
+            throw new LogUnavailableException(index, lastIndex());
+        }
+        return entries.get((int) (index - firstIndex())).term();
+    }
+
+    @Override
+    public long firstIndex() {
+        return snapshot.index() + 1;
+    }
+
+    @Override
+    public long lastIndex() {
+        return snapshot.index() + entries.size();
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    @Override
+    public void append(List<Entry> ents) {
+        if (ents.isEmpty()) {
+            return;
+        }
+        long first = ents.get(0).index();
+        if (first > lastIndex() + 1) {
+            throw new IllegalArgumentException("append at " + first + " leaves a gap after last index " + lastIndex());
+        }
+        int skip = 0;
+        if (first < firstIndex()) {
+            // the head is already covered by the snapshot
+            skip = (int) (firstIndex() - first);
+            if (skip >= ents.size()) {
+                return;
+            }
+            first = firstIndex();
+        }
+        int keep = (int) (first - firstIndex());
+        entries.subList(keep, entries.size()).clear();
+        for (int i = skip; i < ents.size(); i++) {
+            Entry e = ents.get(i);
+            if (e.index() != lastIndex() + 1) {
+                throw new IllegalArgumentException("entries must be contiguous: got index " + e.index()
+                        + " after " + lastIndex());
+            }
+            entries.add(e);
+        }
+    }
+
+    @Override
+    public void setHardState(HardState hs) {
+        hardState = hs;
+    }
+
+    public HardState hardState() {
+        return hardState;
+    }
+
+    @Override
+    public void applySnapshot(Snapshot s) {
+        if (s.index() < snapshot.index()) {
+            throw new IllegalArgumentException("snapshot at " + s.index() + " is older than the current one at " + snapshot.index());
+        }
+        snapshot = s;
+        entries.clear();
+    }
+
+    @Override
+    public Snapshot createSnapshot(long index, ConfState confState, byte[] data) {
+        if (index < snapshot.index()) {
+            throw new IllegalArgumentException("snapshot index " + index + " is older than the current snapshot " + snapshot.index());
+        }
+        if (index > lastIndex()) {
+            throw new IllegalArgumentException("snapshot index " + index + " is past the last index " + lastIndex());
+        }
+        if (index > hardState.commit()) {
+            throw new IllegalArgumentException("snapshot index " + index + " is past the durable commit index " + hardState.commit());
+        }
+        Snapshot s = new Snapshot(index, term(index), confState, data);
+        int drop = (int) (index - snapshot.index());
+        entries.subList(0, drop).clear();
+        snapshot = s;
+        return s;
+    }
+
+    @Override
+    public void sync() {
+    }
+
+    @Override
+    public void close() {
+    }
+}
