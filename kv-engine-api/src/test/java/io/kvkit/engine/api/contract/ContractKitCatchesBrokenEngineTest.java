@@ -46,6 +46,23 @@ class ContractKitCatchesBrokenEngineTest {
         }
     }
 
+    static class BrokenEngineCrash extends CrashContractTest {
+        @Override
+        protected String engineName() {
+            return "class:" + BufferingEngine.class.getName();
+        }
+
+        @Override
+        protected StorageEngine open(EngineConfig config) {
+            return BufferingEngine.open(config);
+        }
+
+        @Override
+        protected int iterations() {
+            return 2;
+        }
+    }
+
     private static TestExecutionSummary run(Class<?> testClass) {
         LauncherDiscoveryRequest req = request().selectors(selectClass(testClass)).build();
         Launcher launcher = LauncherFactory.create();
@@ -61,6 +78,15 @@ class ContractKitCatchesBrokenEngineTest {
         assertThat(summary.getTestsSucceededCount()).as("most of the contract still passes").isGreaterThan(10);
         assertThat(failed).as("the tests that reopen after deletes must fail")
                 .contains("stateSurvivesCloseAndReopen()");
+    }
+
+    @Test
+    void crashTestCatchesUnsyncedWritesLostByAProcessCrash() {
+        TestExecutionSummary summary = run(BrokenEngineCrash.class);
+        assertThat(summary.getTotalFailureCount()).isEqualTo(1);
+        // Caught either as fewer batches than acknowledged, or as a store that is no prefix of them.
+        assertThat(summary.getFailures().getFirst().getException().getMessage())
+                .containsPattern("lost acknowledged batches|is a different value|is missing|exists but");
     }
 
     @Test

@@ -8,10 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -65,8 +63,8 @@ public abstract class CrashContractTest extends EngineTestSupport {
                     .isEqualTo(recovered);
             Thread.sleep(100 + timing.nextInt(900));
             child.kill();
-            long acked = child.lastAcked.get();
-            long syncedAcked = child.lastSyncedAcked.get();
+            long acked = child.lastAcked;
+            long syncedAcked = child.lastSyncedAcked;
             try (StorageEngine db = open(dir)) {
                 long m = CrashWorkload.lastApplied(db);
                 String where = "seed=" + seed + " iteration " + it + ": store holds batches 1.." + m + ", acked " + acked
@@ -113,19 +111,21 @@ public abstract class CrashContractTest extends EngineTestSupport {
         }
     }
 
-    /** A running {@link CrashWorkload}. */
+    /**
+     * A running {@link CrashWorkload}. Its stdout goes to a file, not a pipe: after a kill the
+     * file holds every line the child wrote, whereas draining a dead process's pipe races with
+     * the JDK's process reaper.
+     */
     private static final class Child {
         final Process process;
-        final AtomicLong lastAcked = new AtomicLong();
-        final AtomicLong lastSyncedAcked = new AtomicLong();
-        final AtomicLong ready = new AtomicLong(-1);
-        final Thread reader;
+        final Path out;
+        long ready = -1;
+        long lastAcked;
+        long lastSyncedAcked;
 
-        private Child(Process process) {
+        private Child(Process process, Path out) {
             this.process = process;
-            this.reader = new Thread(this::readAcks, "crash-child-reader");
-            reader.setDaemon(true);
-            reader.start();
+            this.out = out;
         }
 
         static Child start(CrashContractTest test, Path dir, long seed, Path stderr) throws IOException {
@@ -134,39 +134,39 @@ public abstract class CrashContractTest extends EngineTestSupport {
             cmd.addAll(test.childJvmFlags());
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CrashWorkload.class.getName(),
                     test.engineName(), dir.toString(), Long.toString(seed), CrashWorkload.encodeOptions(test.engineOptions())));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());
-            return new Child(pb.start());
+            Path out = Path.of(stderr.toString().replaceAll("\\.err$", "") + ".out");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile()).redirectOutput(out.toFile());
+            return new Child(pb.start(), out);
         }
 
-        private void readAcks() {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    String[] parts = line.split(" ");
-                    if (parts[0].equals("ready")) {
-                        ready.set(Long.parseLong(parts[1]));
-                    } else if (parts[0].equals("ack") && parts.length == 3) {
+        private void readLines() throws IOException {
+            for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+                String[] parts = line.split(" ");
+                try {
+                    if (parts[0].equals("ready") && parts.length == 2) {
+                        ready = Long.parseLong(parts[1]);
+                    } else if (parts[0].equals("ack") && parts.length == 3 && (parts[2].equals("0") || parts[2].equals("1"))) {
                         long n = Long.parseLong(parts[1]);
-                        lastAcked.set(n);
+                        lastAcked = n;
                         if (parts[2].equals("1")) {
-                            lastSyncedAcked.set(n);
+                            lastSyncedAcked = n;
                         }
                     }
+                } catch (NumberFormatException e) {
+                    // the last line, cut by the kill: the acks before it stand
                 }
-            } catch (IOException | NumberFormatException e) {
-                // a line cut by the kill: the acks before it stand
             }
         }
 
-        long awaitReady() throws InterruptedException {
+        long awaitReady() throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (ready.get() < 0) {
-                if (!process.isAlive() && ready.get() < 0) {
-                    reader.join(1000);
-                    if (ready.get() >= 0) {
-                        break;
-                    }
-                    throw new AssertionError("crash child exited with " + process.exitValue() + " before it was ready; see its stderr file");
+            while (true) {
+                readLines();
+                if (ready >= 0) {
+                    return ready;
+                }
+                if (!process.isAlive()) {
+                    throw new AssertionError("crash child exited with " + process.exitValue() + " before it was ready; see " + out);
                 }
                 if (System.nanoTime() > deadline) {
                     process.destroyForcibly();
@@ -174,18 +174,18 @@ public abstract class CrashContractTest extends EngineTestSupport {
                 }
                 Thread.sleep(10);
             }
-            return ready.get();
         }
 
-        /** SIGKILL, then drain what the child printed before it died. */
-        void kill() throws InterruptedException {
+        /** SIGKILL, then read everything the child printed before it died. */
+        void kill() throws Exception {
             if (!process.isAlive()) {
-                throw new AssertionError("crash child died by itself with exit code " + process.exitValue() + "; see its stderr file");
+                throw new AssertionError("crash child died by itself with exit code " + process.exitValue() + "; see " + out);
             }
             process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
-            reader.join(10_000);
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("crash child did not die within 30 s of SIGKILL");
+            }
+            readLines();
         }
     }
-
 }

@@ -34,7 +34,7 @@ public final class CrashWorkload {
         Path dir = Path.of(args[1]);
         long seed = Long.parseLong(args[2]);
         Map<String, String> options = parseOptions(args.length > 3 ? args[3] : "");
-        try (StorageEngine db = StorageEngines.open(engine, EngineConfig.builder(dir).options(options).build())) {
+        try (StorageEngine db = open(engine, EngineConfig.builder(dir).options(options).build())) {
             long next = lastApplied(db) + 1;
             System.out.println("ready " + (next - 1));
             System.out.flush();
@@ -45,6 +45,20 @@ public final class CrashWorkload {
                 System.out.flush();
             }
         }
+    }
+
+    /**
+     * Opens an engine by registered name, or, for the kit's own tests, {@code class:<name>} calls
+     * that class's static {@code open(EngineConfig)}.
+     */
+    static StorageEngine open(String engine, EngineConfig config) throws ReflectiveOperationException {
+        if (engine.startsWith("class:")) {
+            Class<?> type = Class.forName(engine.substring("class:".length()));
+            var method = type.getDeclaredMethod("open", EngineConfig.class);
+            method.setAccessible(true);
+            return (StorageEngine) method.invoke(null, config);
+        }
+        return StorageEngines.open(engine, config);
     }
 
     /** The number of the last batch the store holds, from the marker; 0 for a new store. */
