@@ -1,0 +1,696 @@
+package io.kvkit.engine.bplustree;
+
+import io.kvkit.engine.api.CorruptionException;
+import io.kvkit.engine.api.Cursor;
+import io.kvkit.engine.api.EngineCapabilities;
+import io.kvkit.engine.api.EngineClosedException;
+import io.kvkit.engine.api.EngineConfig;
+import io.kvkit.engine.api.EngineHaltedException;
+import io.kvkit.engine.api.EngineStats;
+import io.kvkit.engine.api.InvalidArgumentException;
+import io.kvkit.engine.api.KeyRange;
+import io.kvkit.engine.api.KeyValueLimits;
+import io.kvkit.engine.api.KvException;
+import io.kvkit.engine.api.ReadOptions;
+import io.kvkit.engine.api.Snapshot;
+import io.kvkit.engine.api.StorageEngine;
+import io.kvkit.engine.api.StorageIOException;
+import io.kvkit.engine.api.WriteBatch;
+import io.kvkit.engine.api.WriteOptions;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+import static io.kvkit.engine.bplustree.PageFormat.*;
+
+/**
+ * The "bplustree" engine: a copy-on-write B+tree in one file, LMDB's design with page checksums.
+ *
+ * <ul>
+ *   <li>Readers find the committed tree through an immutable {@link Meta} in a volatile field,
+ *       read pages in place through read-only mappings and never block or take a lock.</li>
+ *   <li>One writer at a time: writers queue their batches; whoever holds the write lock applies
+ *       every queued batch in one {@link WriteTransaction} (group commit), writes the new pages,
+ *       then the meta page that points to them, then publishes the new meta.</li>
+ *   <li>Two meta pages; a commit writes the one that does not hold the last durable state, so a
+ *       torn or lost meta write falls back to it. A synced commit forces the data pages before
+ *       it writes the meta page, and forces again after.</li>
+ * </ul>
+ * See the module README for the page formats and the commit protocol step by step.
+ */
+public final class BPlusTreeEngine implements StorageEngine {
+    static final String DATA_FILE = "data.bpt";
+    static final String LOCK_FILE = "LOCK";
+
+    private final EngineConfig config;
+    private final KeyValueLimits limits;
+    private final BPlusTreeOptions options;
+    private final Path dir;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final PageFile file;
+    private final TreeReader reader;
+    private final FreeSpace free;
+    private final ReaderTable readers = new ReaderTable();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
+
+    private volatile Meta current;
+    private volatile boolean closed;
+    private volatile Throwable halted;
+    /** Writer state, guarded by writeLock. */
+    private long nextTxn;
+    private long syncedTxn;
+    private int durableSlot;
+    private int lastWrittenSlot;
+
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong committedBatches = new AtomicLong();
+    private final AtomicLong syncs = new AtomicLong();
+    private final AtomicLong autoSyncs = new AtomicLong();
+
+    private static final class Request {
+        final WriteBatch batch;
+        final boolean sync;
+        volatile boolean done;
+        RuntimeException error;
+
+        Request(WriteBatch batch, boolean sync) {
+            this.batch = batch;
+            this.sync = sync;
+        }
+    }
+
+    private BPlusTreeEngine(EngineConfig config, BPlusTreeOptions requested) throws IOException {
+        this.config = config;
+        this.limits = config.limits();
+        this.dir = config.directory();
+        Files.createDirectories(dir);
+        this.lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            lockChannel.close();
+            throw new InvalidArgumentException("the store in " + dir + " is already open (by this or another process)");
+        }
+        this.lock = l;
+        PageFile pf = null;
+        try {
+            Path path = dir.resolve(DATA_FILE);
+            if (!Files.exists(path)) {
+                create(dir, requested.pageSizeBytes());
+            }
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            Chosen chosen = chooseMeta(path, ch, requested.pageSizeBytes());
+            this.options = requested.withPageSize(chosen.pageSize);
+            pf = new PageFile(path, ch, chosen.pageSize, options.mapChunkBytes());
+            this.file = pf;
+            Meta m = chosen.meta;
+            if ((long) m.highWater() * chosen.pageSize > ch.size()) {
+                throw new CorruptionException(path, (long) chosen.slot * chosen.pageSize, "meta page says the file has "
+                        + m.highWater() + " pages but it is only " + ch.size() + " bytes long");
+            }
+            pf.ensureMapped(m.highWater());
+            this.reader = new TreeReader(pf);
+            this.free = rebuildFreeSpace(m);
+            // make the chosen state durable, so that it is the fallback for every later commit
+            pf.force();
+            this.current = m;
+            this.nextTxn = Math.max(m.txn(), chosen.otherTxn) + 1;
+            this.syncedTxn = m.txn();
+            this.durableSlot = chosen.slot;
+            this.lastWrittenSlot = chosen.slot;
+        } catch (IOException | RuntimeException e) {
+            if (pf != null) {
+                pf.unmap();
+                pf.channel.close();
+            }
+            lock.release();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    /** Opens (creating if needed) the store in {@code config.directory()}. */
+    public static BPlusTreeEngine open(EngineConfig config) {
+        BPlusTreeOptions options = BPlusTreeOptions.from(config);
+        try {
+            return new BPlusTreeEngine(config, options);
+        } catch (IOException e) {
+            throw new StorageIOException("cannot open the bplustree store in " + config.directory(), e);
+        }
+    }
+
+    private static void create(Path dir, int pageSize) throws IOException {
+        Path tmp = dir.resolve(DATA_FILE + ".creating");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(Meta.empty().encode(pageSize, 0)), 0);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[pageSize]), pageSize);
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(DATA_FILE), StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(dir);
+    }
+
+    static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    private record Chosen(Meta meta, int slot, int pageSize, long otherTxn) {
+    }
+
+    /** Picks the newest valid meta page; a torn or damaged one loses to the other. */
+    private static Chosen chooseMeta(Path path, FileChannel ch, int requestedPageSize) throws IOException {
+        byte[] first = readAt(ch, 0, META_BYTES);
+        Object m0 = Meta.decode(first, 0);
+        List<Integer> sizes = new ArrayList<>();
+        if (m0 instanceof Meta) {
+            sizes.add(Meta.pageSizeOf(first));
+        } else {
+            sizes.add(requestedPageSize);
+            for (int s = 1024; s <= 32768; s <<= 1) {
+                if (s != requestedPageSize) {
+                    sizes.add(s);
+                }
+            }
+        }
+        Object m1 = "not read";
+        int pageSize = sizes.get(0);
+        for (int s : sizes) {
+            byte[] second = readAt(ch, s, META_BYTES);
+            Object d = Meta.decode(second, 1);
+            if (d instanceof Meta && Meta.pageSizeOf(second) == s) {
+                m1 = d;
+                pageSize = s;
+                break;
+            }
+            if (m1.equals("not read")) {
+                m1 = d;
+            }
+        }
+        if (m0 instanceof Meta a && (!(m1 instanceof Meta b) || a.txn() >= b.txn())) {
+            return new Chosen(a, 0, pageSize, m1 instanceof Meta b2 ? b2.txn() : 0);
+        }
+        if (m1 instanceof Meta b) {
+            return new Chosen(b, 1, pageSize, m0 instanceof Meta a2 ? a2.txn() : 0);
+        }
+        throw new CorruptionException(path, 0, "neither meta page is valid (page 0: " + m0 + "; page 1: " + m1 + ")");
+    }
+
+    private static byte[] readAt(FileChannel ch, long pos, int len) throws IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(len);
+        while (b.hasRemaining()) {
+            if (ch.read(b, pos + b.position()) < 0) {
+                break;
+            }
+        }
+        return b.position() == len ? b.array() : new byte[0];
+    }
+
+    /**
+     * Free pages are not stored: they are every page below the high-water mark that the tree does
+     * not reach. Walks the branches (and the leaves, when overflow chains exist), checking each
+     * page it reads.
+     */
+    private FreeSpace rebuildFreeSpace(Meta m) {
+        BitSet reachable = new BitSet(m.highWater());
+        if (m.root() != 0) {
+            mark(m, m.root(), m.rootTxn(), 0, reachable);
+        }
+        FreeSpace fs = new FreeSpace(m.highWater());
+        for (int p = Meta.FIRST_DATA_PAGE; p < m.highWater(); p++) {
+            if (!reachable.get(p)) {
+                fs.release(p);
+            }
+        }
+        return fs;
+    }
+
+    private void mark(Meta m, int page, long txn, int level, BitSet reachable) {
+        if (level >= m.depth()) {
+            throw new CorruptionException(file.path, (long) page << file.pageShift, "tree deeper than its meta page says ("
+                    + m.depth() + ")");
+        }
+        if (reachable.get(page)) {
+            throw new CorruptionException(file.path, (long) page << file.pageShift, "page " + page + " is reached twice");
+        }
+        reachable.set(page);
+        boolean leafLevel = level == m.depth() - 1;
+        if (leafLevel && m.overflowPages() == 0) {
+            return; // nothing to find inside leaves; their page numbers are all we need
+        }
+        MemorySegment seg = reader.open(page, txn, m);
+        long base = file.offsetInChunk(page);
+        boolean leaf = TreeReader.isLeaf(seg, base);
+        if (leaf != leafLevel) {
+            throw new CorruptionException(file.path, (long) page << file.pageShift, "page " + page + " is a "
+                    + (leaf ? "leaf" : "branch") + " at level " + level + " of a tree of depth " + m.depth());
+        }
+        int count = TreeReader.count(seg, base);
+        for (int i = 0; i < count; i++) {
+            long cell = TreeReader.cell(seg, base, i);
+            int flags = seg.get(U8, cell + 2);
+            if ((flags & FLAG_KEY_OVERFLOW) != 0) {
+                long lenAt = cell + (leaf ? LEAF_CELL_FIXED : BRANCH_CELL_FIXED);
+                markChain(m, seg.get(U32, lenAt + 4), seg.get(U32, lenAt), reachable);
+            }
+            if (leaf && (flags & FLAG_VALUE_OVERFLOW) != 0) {
+                long at = cell + LEAF_CELL_FIXED + ((flags & FLAG_KEY_OVERFLOW) != 0 ? 8 : 0);
+                markChain(m, seg.get(U32, at), seg.get(U32, cell + 3), reachable);
+            }
+        }
+        if (!leaf) {
+            for (int ci = 0; ci <= count; ci++) {
+                mark(m, TreeReader.childPage(seg, base, ci), TreeReader.childTxn(seg, base, ci), level + 1, reachable);
+            }
+        }
+    }
+
+    private void markChain(Meta m, int head, int length, BitSet reachable) {
+        int page = head;
+        int remaining = length;
+        while (remaining > 0) {
+            if (page < Meta.FIRST_DATA_PAGE || page >= m.highWater() || reachable.get(page)) {
+                throw new CorruptionException(file.path, (long) page << file.pageShift, "overflow chain reaches page " + page
+                        + " (out of range or already used)");
+            }
+            reachable.set(page);
+            MemorySegment seg = file.chunkOf(page);
+            long base = file.offsetInChunk(page);
+            int used = seg.get(U32, base + OFF_B);
+            if (seg.get(U8, base + OFF_TYPE) != TYPE_OVERFLOW || used <= 0 || used > remaining) {
+                throw new CorruptionException(file.path, (long) page << file.pageShift, "page " + page + " is not a valid overflow page");
+            }
+            remaining -= used;
+            page = seg.get(U32, base + OFF_A);
+        }
+    }
+
+    // ---- StorageEngine ----
+
+    @Override
+    public String name() {
+        return BPlusTreeEngineProvider.NAME;
+    }
+
+    @Override
+    public EngineCapabilities capabilities() {
+        return BPlusTreeEngineProvider.CAPABILITIES;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new EngineClosedException("bplustree store in " + dir + " is closed");
+        }
+    }
+
+    /** Turns the exception of a read racing {@link #close()} into {@link EngineClosedException}. */
+    RuntimeException translateClosed(IllegalStateException e) {
+        if (closed) {
+            return new EngineClosedException("bplustree store in " + dir + " was closed during the read");
+        }
+        return e;
+    }
+
+    private Meta currentMeta() {
+        return current;
+    }
+
+    @Override
+    public byte[] get(ReadOptions options, byte[] key) {
+        checkOpen();
+        limits.checkKey(key);
+        if (options.snapshot() != null) {
+            TreeSnapshot snap = own(options.snapshot());
+            try {
+                return reader.get(snap.meta(), key);
+            } catch (IllegalStateException e) {
+                throw translateClosed(e);
+            }
+        }
+        ReaderTable.Slot slot = readers.slot();
+        Meta m = ReaderTable.enter(slot, this::currentMeta);
+        try {
+            return reader.get(m, key);
+        } catch (IllegalStateException e) {
+            throw translateClosed(e);
+        } finally {
+            ReaderTable.leave(slot);
+        }
+    }
+
+    private TreeSnapshot own(Snapshot s) {
+        if (!(s instanceof TreeSnapshot t) || t.engine != this) {
+            throw new InvalidArgumentException("the snapshot belongs to another engine");
+        }
+        if (t.isClosed()) {
+            throw new EngineClosedException("the snapshot is closed");
+        }
+        return t;
+    }
+
+    @Override
+    public void write(WriteOptions options, WriteBatch batch) {
+        checkOpen();
+        limits.checkBatch(batch);
+        if (batch.isEmpty()) {
+            if (options.sync()) {
+                sync();
+            }
+            return;
+        }
+        Request r = new Request(batch, options.sync());
+        queue.add(r);
+        writeLock.lock();
+        try {
+            while (!r.done) {
+                runGroup();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        if (r.error != null) {
+            throw r.error;
+        }
+    }
+
+    /** Takes queued batches (up to the group limit) and commits them as one transaction. */
+    private void runGroup() {
+        List<Request> group = new ArrayList<>();
+        long ops = 0;
+        Request q;
+        while ((q = queue.peek()) != null && (group.isEmpty() || ops + q.batch.size() <= options.maxGroupCommitOps())) {
+            queue.poll();
+            group.add(q);
+            ops += q.batch.size();
+        }
+        if (group.isEmpty()) {
+            return;
+        }
+        RuntimeException error = null;
+        if (closed) {
+            error = new EngineClosedException("bplustree store in " + dir + " is closed");
+        } else if (halted != null) {
+            error = new EngineHaltedException("bplustree store in " + dir + " refuses writes after an earlier failure; reopen it", halted);
+        } else {
+            try {
+                commit(group);
+            } catch (IOException e) {
+                halted = e;
+                error = new EngineHaltedException("bplustree commit in " + dir + " failed; the store refuses writes until reopened", e);
+            } catch (RuntimeException | Error e) {
+                halted = e;
+                error = e instanceof KvException k ? k
+                        : new EngineHaltedException("bplustree commit in " + dir + " failed; the store refuses writes until reopened", e);
+            }
+        }
+        for (Request r : group) {
+            r.error = error;
+            r.done = true;
+        }
+    }
+
+    private void commit(List<Request> group) throws IOException {
+        Meta base = current;
+        long txn = nextTxn;
+        free.reclaim(Math.min(readers.oldest(base.txn()), syncedTxn));
+        WriteTransaction t = new WriteTransaction(file, reader, free, base, txn);
+        boolean wantSync = false;
+        for (Request r : group) {
+            WriteBatch b = r.batch;
+            for (int i = 0, n = b.size(); i < n; i++) {
+                byte[] v = b.valueAt(i);
+                if (v == null) {
+                    t.delete(b.keyAt(i));
+                } else {
+                    t.put(b.keyAt(i), v);
+                }
+            }
+            wantSync |= r.sync;
+        }
+        if (t.isEmpty()) {
+            if (wantSync) {
+                syncLocked();
+            }
+            return;
+        }
+        t.writePages();
+        boolean autoSync = !wantSync && free.oldestPendingTxn() > syncedTxn
+                && free.pendingCount() > Math.max(options.maxUnsyncedFreedPages(), free.highWater() / 4);
+        boolean force = wantSync || autoSync;
+        if (force) {
+            file.force(); // data pages durable before the meta page that points to them
+        }
+        int slot = 1 - durableSlot;
+        Meta m = t.meta(free.highWater(), force ? txn : syncedTxn);
+        file.writeAt(m.encode(file.pageSize, slot), (long) slot * file.pageSize);
+        if (force) {
+            file.force();
+            syncedTxn = txn;
+            durableSlot = slot;
+            syncs.incrementAndGet();
+            if (autoSync) {
+                autoSyncs.incrementAndGet();
+            }
+        }
+        lastWrittenSlot = slot;
+        nextTxn = txn + 1;
+        current = m;
+        free.freedBy(txn, t.freedCommitted());
+        commits.incrementAndGet();
+        committedBatches.addAndGet(group.size());
+    }
+
+    private void syncLocked() throws IOException {
+        Meta m = current;
+        if (syncedTxn < m.txn()) {
+            file.force();
+            syncedTxn = m.txn();
+            durableSlot = lastWrittenSlot;
+            syncs.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void sync() {
+        checkOpen();
+        writeLock.lock();
+        try {
+            checkOpen();
+            if (halted != null) {
+                throw new EngineHaltedException("bplustree store in " + dir + " refuses to sync after an earlier failure", halted);
+            }
+            try {
+                syncLocked();
+            } catch (IOException e) {
+                halted = e;
+                throw new EngineHaltedException("bplustree sync in " + dir + " failed; the store refuses writes until reopened", e);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public Cursor scan(ReadOptions options, KeyRange range) {
+        return cursor(options, range, false);
+    }
+
+    @Override
+    public Cursor scanReverse(ReadOptions options, KeyRange range) {
+        return cursor(options, range, true);
+    }
+
+    @Override
+    public Cursor iterate(ReadOptions options) {
+        return cursor(options, KeyRange.ALL, false);
+    }
+
+    private Cursor cursor(ReadOptions options, KeyRange range, boolean reverse) {
+        checkOpen();
+        if (range == null) {
+            throw new InvalidArgumentException("range must not be null; use KeyRange.ALL");
+        }
+        ReaderTable.Pin pin = options.snapshot() != null ? readers.pinAgain(own(options.snapshot()).meta())
+                : readers.pin(this::currentMeta);
+        return new TreeCursor(this, reader, pin.meta, range, reverse, () -> readers.unpin(pin));
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        checkOpen();
+        return new TreeSnapshot(this, readers.pin(this::currentMeta));
+    }
+
+    final class TreeSnapshot implements Snapshot {
+        final BPlusTreeEngine engine = BPlusTreeEngine.this;
+        private final ReaderTable.Pin pin;
+        private volatile boolean snapClosed;
+
+        TreeSnapshot(BPlusTreeEngine owner, ReaderTable.Pin pin) {
+            this.pin = pin;
+        }
+
+        Meta meta() {
+            return pin.meta;
+        }
+
+        boolean isClosed() {
+            return snapClosed;
+        }
+
+        @Override
+        public long sequence() {
+            return pin.meta.txn();
+        }
+
+        @Override
+        public void close() {
+            if (!snapClosed) {
+                snapClosed = true;
+                readers.unpin(pin);
+            }
+        }
+    }
+
+    @Override
+    public void checkpoint(Path target) {
+        checkOpen();
+        if (target == null) {
+            throw new InvalidArgumentException("checkpoint directory must not be null");
+        }
+        try {
+            if (Files.exists(target)) {
+                if (!Files.isDirectory(target)) {
+                    throw new InvalidArgumentException("checkpoint target " + target + " exists and is not a directory");
+                }
+                try (Stream<Path> s = Files.list(target)) {
+                    if (s.findAny().isPresent()) {
+                        throw new InvalidArgumentException("checkpoint directory " + target + " is not empty");
+                    }
+                }
+            }
+            Files.createDirectories(target);
+            try (Cursor c = iterate(ReadOptions.DEFAULT); BulkLoader loader = BulkLoader.create(target, file.pageSize, 100)) {
+                while (c.next()) {
+                    loader.add(c.key(), c.value());
+                }
+                loader.finish();
+            }
+            Path parent = target.toAbsolutePath().getParent();
+            if (parent != null) {
+                syncDirectory(parent);
+            }
+        } catch (IOException e) {
+            throw new StorageIOException("cannot write checkpoint to " + target, e);
+        }
+    }
+
+    @Override
+    public EngineStats stats() {
+        checkOpen();
+        Meta m = current;
+        Map<String, Number> p = new HashMap<>();
+        p.put("bplustree.txn", m.txn());
+        p.put("bplustree.entries", m.entries());
+        p.put("bplustree.depth", m.depth());
+        p.put("bplustree.pageSizeBytes", file.pageSize);
+        p.put("bplustree.pages.highWater", m.highWater());
+        p.put("bplustree.pages.overflow", m.overflowPages());
+        p.put("bplustree.commits", commits.get());
+        p.put("bplustree.commits.batches", committedBatches.get());
+        p.put("bplustree.syncs", syncs.get());
+        p.put("bplustree.syncs.auto", autoSyncs.get());
+        p.put("bplustree.readers.pinned", readers.pinCount());
+        writeLock.lock();
+        try {
+            p.put("bplustree.pages.reusable", free.reusableCount());
+            p.put("bplustree.pages.pending", free.pendingCount());
+            p.put("bplustree.fileBytes", file.fileLength());
+        } finally {
+            writeLock.unlock();
+        }
+        return new EngineStats((long) m.highWater() * file.pageSize, 0, p);
+    }
+
+    /** The committed tree's shape and counts, checked page by page (tests and tools). */
+    TreeChecker.Report check() {
+        checkOpen();
+        ReaderTable.Pin pin = readers.pin(this::currentMeta);
+        try {
+            return new TreeChecker(reader, pin.meta).run();
+        } finally {
+            readers.unpin(pin);
+        }
+    }
+
+    Path dataFile() {
+        return file.path;
+    }
+
+    @Override
+    public void close() {
+        writeLock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            IOException failure = null;
+            try {
+                if (halted == null) {
+                    syncLocked();
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+            file.unmap();
+            try {
+                if (halted == null && failure == null) {
+                    // no mapping is left, so shrinking the file cannot fault a reader (PITFALLS #27)
+                    file.channel.truncate((long) current.highWater() * file.pageSize);
+                    file.channel.force(true);
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+            try {
+                file.channel.close();
+                lock.release();
+                lockChannel.close();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+            if (failure != null) {
+                throw new StorageIOException("closing the bplustree store in " + dir + " failed", failure);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.kvkit.engine.bplustree;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+/**
+ * Which committed trees readers are using, so that the writer never reuses a page one of them can
+ * still reach. Point reads use a slot per thread (one volatile write to enter, one to leave, no
+ * shared counter: LMDB's reader table); cursors and snapshots hold a {@link Pin} each.
+ *
+ * <p>Entering: read the current meta, publish its txn, then check the meta is still current. If
+ * it is, any writer that publishes a newer meta afterwards will see the published txn when it
+ * next computes {@link #oldest}, before it can reuse a page of that tree.
+ */
+final class ReaderTable {
+    static final long IDLE = Long.MAX_VALUE;
+    private static final VarHandle TXN;
+
+    static {
+        try {
+            TXN = MethodHandles.lookup().findVarHandle(Slot.class, "txn", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    static final class Slot {
+        @SuppressWarnings("unused") // through TXN
+        private volatile long txn = IDLE;
+        // keep slots of different threads on different cache lines
+        @SuppressWarnings("unused")
+        private long p1, p2, p3, p4, p5, p6, p7;
+    }
+
+    /** A reader's hold on one committed tree. */
+    static final class Pin {
+        final Meta meta;
+
+        Pin(Meta meta) {
+            this.meta = meta;
+        }
+    }
+
+    private final CopyOnWriteArrayList<Slot> slots = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Slot> mine = ThreadLocal.withInitial(() -> {
+        Slot s = new Slot();
+        slots.add(s);
+        return s;
+    });
+    private final Set<Pin> pins = ConcurrentHashMap.newKeySet();
+
+    Slot slot() {
+        return mine.get();
+    }
+
+    /** Publishes the current tree in this thread's slot and returns it. */
+    static Meta enter(Slot slot, Supplier<Meta> current) {
+        while (true) {
+            Meta m = current.get();
+            TXN.setVolatile(slot, m.txn());
+            if (current.get() == m) {
+                return m;
+            }
+        }
+    }
+
+    static void leave(Slot slot) {
+        TXN.setRelease(slot, IDLE);
+    }
+
+    Pin pin(Supplier<Meta> current) {
+        while (true) {
+            Meta m = current.get();
+            Pin p = new Pin(m);
+            pins.add(p);
+            if (current.get() == m) {
+                return p;
+            }
+            pins.remove(p);
+        }
+    }
+
+    /** Pins a tree that is already pinned (by a snapshot), so it stays pinned on its own. */
+    Pin pinAgain(Meta pinned) {
+        Pin p = new Pin(pinned);
+        pins.add(p);
+        return p;
+    }
+
+    void unpin(Pin p) {
+        pins.remove(p);
+    }
+
+    int pinCount() {
+        return pins.size();
+    }
+
+    /** The oldest txn any reader uses, or {@code ceiling} if none is older. */
+    long oldest(long ceiling) {
+        long min = ceiling;
+        for (Slot s : slots) {
+            long t = (long) TXN.getVolatile(s);
+            if (t < min) {
+                min = t;
+            }
+        }
+        for (Pin p : pins) {
+            if (p.meta.txn() < min) {
+                min = p.meta.txn();
+            }
+        }
+        return min;
+    }
+}
