@@ -87,8 +87,8 @@ public final class EngineBench implements Callable<Integer> {
     long seed = EngineBenchOptions.DEFAULT_SEED;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Output directory (default bench-results/engines/<UTC date-time>/ under the repository root; the newest run "
-                    + "is also copied to bench-results/engines/latest.{json,md,png}).")
+            description = "Output directory (default bench-results/engines/<UTC date-time>/ under the repository root, with a -quick "
+                    + "suffix for --quick; the newest run is also copied to bench-results/engines/latest.{json,md,png}).")
     Path out;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the stores' temporary directories go (default: java.io.tmpdir).")
@@ -169,7 +169,7 @@ public final class EngineBench implements Callable<Integer> {
         }
         String stamp = STAMP.format(Instant.now());
         Path enginesDir = repositoryRoot().resolve("bench-results").resolve("engines");
-        Path outDir = out != null ? out : enginesDir.resolve(stamp);
+        Path outDir = out != null ? out : enginesDir.resolve(quick ? stamp + "-quick" : stamp); // quick runs are not committed
         Path latest = out != null ? null : enginesDir;
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"));
         return new EngineBenchOptions(storeNames, workloadIds, keys, keyBytes, valueBytes, seed, quick, outDir, latest, data, childHeap,

@@ -91,7 +91,7 @@ public record Machine(String cpuModel, int cores, long memoryBytes, String disk,
             String dev = device.substring(5).replaceAll("p?[0-9]+$", "");
             List<String> rot = lines("/sys/block/" + dev + "/queue/rotational");
             if (!rot.isEmpty()) {
-                rotational = rot.get(0).trim().equals("0") ? ", non-rotational" : ", rotational";
+                rotational = ", sysfs rotational=" + rot.get(0).trim();
             }
         }
         return device + " (" + fsType + size + rotational + ")";

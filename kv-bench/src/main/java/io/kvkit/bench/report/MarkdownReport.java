@@ -100,7 +100,9 @@ public final class MarkdownReport {
         }
         md.append("\nops/s counts the reader threads in readrandom2 and readwhilewriting; \"vs X\" is this row's ops/s over X's "
                 + "on the same workload (above 1: faster than X); disk is what the store's directory holds right after the workload "
-                + "(store open); peak RSS is the child JVM's VmHWM so far (heap included).\n");
+                + "(store open), as blocks allocated (du): RocksDB's preallocated WAL (about 1.1 x write_buffer_size) counts, and the "
+                + "sparse files of LMDB and Chronicle Map count only what is written (results.json also has the apparent size); "
+                + "peak RSS is the child JVM's VmHWM so far (heap included).\n");
         if (!footnotes.isEmpty()) {
             md.append("\n");
             for (int i = 0; i < footnotes.size(); i++) {

@@ -6,6 +6,7 @@ import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.CategoryLabelPositions;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
@@ -14,6 +15,7 @@ import org.jfree.data.category.DefaultCategoryDataset;
 
 import java.awt.Color;
 import java.io.IOException;
+import java.text.DecimalFormat;
 import java.nio.file.Path;
 
 /** A grouped bar chart of ops/s per workload per store, on a log scale when the values span more than 20x. */
@@ -48,6 +50,9 @@ public final class ThroughputChart {
             LogAxis la = new LogAxis("ops/s (log scale)");
             la.setBase(10);
             la.setSmallestValue(Math.max(1, min / 2));
+            la.setTickUnit(new NumberTickUnit(1)); // one tick per decade (log space)
+            la.setNumberFormatOverride(new DecimalFormat("#,##0"));
+            la.setMinorTickMarksVisible(true);
             axis = la;
         } else {
             axis = new NumberAxis("ops/s");
