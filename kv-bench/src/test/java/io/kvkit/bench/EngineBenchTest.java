@@ -69,7 +69,7 @@ class EngineBenchTest {
         assertThat(root.get("stores").get(1).get("durable").asBoolean()).isFalse();
 
         String md = Files.readString(out.resolve("results.md"));
-        assertThat(md).contains("| workload | store | ops/s | MB/s | p50 µs | p99 µs | p99.9 µs | disk MiB | peak RSS MiB |");
+        assertThat(md).contains("| workload | store | ops/s | MB/s | p50 µs | p99 µs | p99.9 µs | disk MiB | peak RSS MiB | others' CPU % |");
         assertThat(md).contains("| readrandom | model | ").contains("| readrandom | chm (not durable) | ");
         assertThat(md).contains("| seekrandom | chm (not durable) | unsupported");
         assertThat(o.out()).contains("| fillseq | model | ");

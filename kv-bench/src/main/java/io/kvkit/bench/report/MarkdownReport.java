@@ -60,9 +60,9 @@ public final class MarkdownReport {
                 peersPresent.add(peer);
             }
         }
-        md.append("| workload | store | ops/s | MB/s | p50 µs | p99 µs | p99.9 µs | disk MiB | peak RSS MiB |");
+        md.append("| workload | store | ops/s | MB/s | p50 µs | p99 µs | p99.9 µs | disk MiB | peak RSS MiB | others' CPU % |");
         peersPresent.forEach(peer -> md.append(" vs ").append(peer).append(" |"));
-        md.append("\n|---|---|--:|--:|--:|--:|--:|--:|--:|");
+        md.append("\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|");
         peersPresent.forEach(peer -> md.append("--:|"));
         md.append("\n");
         List<String> footnotes = new ArrayList<>();
@@ -73,7 +73,7 @@ public final class MarkdownReport {
                 if (w == null) {
                     if (!StoreResult.OK.equals(s.status())) {
                         md.append("| ").append(workload).append(" | ").append(storeCell).append(" | ").append(s.status())
-                                .append(" |  |  |  |  |  |  |");
+                                .append(" |  |  |  |  |  |  |  |");
                         peersPresent.forEach(peer -> md.append("  |"));
                         md.append("\n");
                     }
@@ -82,15 +82,16 @@ public final class MarkdownReport {
                 md.append("| ").append(workload).append(" | ").append(storeCell).append(" | ");
                 if (!w.ok()) {
                     footnotes.add(s.store() + " / " + workload + ": " + w.status() + ": " + w.message());
-                    md.append(w.status()).append(" [").append(footnotes.size()).append("] |  |  |  |  |  |  |");
+                    md.append(w.status()).append(" [").append(footnotes.size()).append("] |  |  |  |  |  |  |  |");
                     peersPresent.forEach(peer -> md.append("  |"));
                     md.append("\n");
                     continue;
                 }
                 LatencySummary l = w.latency();
-                md.append(String.format(Locale.ROOT, "%,.0f | %.1f | %s | %s | %s | %s | %,d |", w.opsPerSecond(), w.mbPerSecond(),
+                md.append(String.format(Locale.ROOT, "%,.0f | %.1f | %s | %s | %s | %s | %,d | %s |", w.opsPerSecond(), w.mbPerSecond(),
                         micros(l.p50Micros()), micros(l.p99Micros()), micros(l.p999Micros()),
-                        s.durable() ? String.format(Locale.ROOT, "%.1f", w.diskBytes() / 1048576.0) : "—", mib(w.peakRssBytes())));
+                        s.durable() ? String.format(Locale.ROOT, "%.1f", w.diskBytes() / 1048576.0) : "—", mib(w.peakRssBytes()),
+                        w.otherCpuShare() < 0 ? "?" : String.valueOf(Math.round(w.otherCpuShare() * 100))));
                 for (String peer : peersPresent) {
                     Double r = ratio(w, run.store(peer));
                     md.append(" ").append(r == null ? "—" : String.format(Locale.ROOT, "%.2f×", r)).append(" |");
@@ -102,7 +103,8 @@ public final class MarkdownReport {
                 + "on the same workload (above 1: faster than X); disk is what the store's directory holds right after the workload "
                 + "(store open), as blocks allocated (du): RocksDB's preallocated WAL (about 1.1 x write_buffer_size) counts, and the "
                 + "sparse files of LMDB and Chronicle Map count only what is written (results.json also has the apparent size); "
-                + "peak RSS is the child JVM's VmHWM so far (heap included).\n");
+                + "peak RSS is the child JVM's VmHWM so far (heap included); others' CPU is the share of all cores' time that other "
+                + "processes used during the workload (from /proc/stat): where it is high, the figure was disturbed.\n");
         if (!footnotes.isEmpty()) {
             md.append("\n");
             for (int i = 0; i < footnotes.size(); i++) {

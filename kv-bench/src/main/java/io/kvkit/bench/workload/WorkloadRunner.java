@@ -1,5 +1,6 @@
 package io.kvkit.bench.workload;
 
+import io.kvkit.bench.report.CpuAccounting;
 import io.kvkit.bench.report.DirectorySize;
 import io.kvkit.bench.report.LatencySummary;
 import io.kvkit.bench.report.ProcessMemory;
@@ -134,6 +135,7 @@ public final class WorkloadRunner implements AutoCloseable {
         long bytes;
         Long found = null;
         int threads = 1;
+        CpuAccounting cpu = CpuAccounting.start();
         switch (w) {
             case FILLSEQ, FILLRANDOM, OVERWRITE, FILLSYNC -> {
                 int[] order = w == Workload.FILLSEQ ? null : KeyOrder.permutation(n, seed + w.ordinal());
@@ -231,13 +233,15 @@ public final class WorkloadRunner implements AutoCloseable {
             default -> throw new IllegalStateException("unknown workload " + w);
         }
         double secs = (seconds1 - seconds0) / 1e9;
+        double otherCpu = cpu.otherProcessesShare();
         String hgrm = writeHistogram(w, h);
         long disk = DirectorySize.allocatedBytes(storeDir);
         long apparent = DirectorySize.apparentBytes(storeDir);
         WorkloadResult r = new WorkloadResult(w.id(), WorkloadResult.OK, null, ops, threads, secs, ops / secs, bytes / secs / 1e6, bytes,
-                LatencySummary.of(h), found, disk, apparent, ProcessMemory.peakRssBytes(), preloaded, extra, hgrm);
-        progress.accept(String.format("%-16s %,12d ops %8.2f s %,14.0f ops/s  p50 %.2f us  p99 %.2f us%s", w.id(), ops, secs,
-                r.opsPerSecond(), r.latency().p50Micros(), r.latency().p99Micros(), preloaded ? "  (preloaded)" : ""));
+                LatencySummary.of(h), found, disk, apparent, ProcessMemory.peakRssBytes(), otherCpu, preloaded, extra, hgrm);
+        progress.accept(String.format("%-16s %,12d ops %8.2f s %,14.0f ops/s  p50 %.2f us  p99 %.2f us  others' CPU %s%s", w.id(), ops,
+                secs, r.opsPerSecond(), r.latency().p50Micros(), r.latency().p99Micros(),
+                otherCpu < 0 ? "?" : Math.round(otherCpu * 100) + "%", preloaded ? "  (preloaded)" : ""));
         return r;
     }
 

@@ -12,7 +12,7 @@ class MarkdownReportTest {
 
     private static WorkloadResult ok(String workload, double opsPerSecond) {
         return new WorkloadResult(workload, WorkloadResult.OK, null, 1000, 1, 1000 / opsPerSecond, opsPerSecond, 1.0, 116_000,
-                new LatencySummary(1000, 1, 1, 2, 3, 4), null, 1 << 20, 1 << 20, 100 << 20, false, Map.of(), null);
+                new LatencySummary(1000, 1, 1, 2, 3, 4), null, 1 << 20, 1 << 20, 100 << 20, 0.25, false, Map.of(), null);
     }
 
     private static StoreResult store(String name, boolean durable, WorkloadResult... workloads) {
@@ -53,7 +53,7 @@ class MarkdownReportTest {
         assertThat(md).contains("| readrandom | lsm | 50 |").contains("| 0.25× | 0.50× |");
         assertThat(md).contains("| fillrandom | rocksdb | 100 |").contains("| 1.00× | 0.67× |");
         // not durable: marked, and no disk figure
-        assertThat(md).contains("| fillrandom | chm (not durable) | 1,000 | 1.0 | 1.00 | 2.00 | 3.00 | — | 100 | 10.00× | 6.67× |");
+        assertThat(md).contains("| fillrandom | chm (not durable) | 1,000 | 1.0 | 1.00 | 2.00 | 3.00 | — | 100 | 25 | 10.00× | 6.67× |");
         assertThat(md).contains("| readrandom | chm (not durable) | error [1] |").contains("[1] chm / readrandom: error: boom");
         assertThat(md).contains("> note one").contains("**Machine:** cpu, 2 cores, 24 GiB memory");
         // rows are grouped by workload, in the parameters' order
