@@ -78,6 +78,7 @@ public final class LsmEngine implements StorageEngine {
     private final ReentrantLock mutex = new ReentrantLock();
     private final Condition writersChanged = mutex.newCondition();
     private final Condition backgroundChanged = mutex.newCondition();
+    private final ChunkPool chunkPool;
     private final ArrayDeque<Writer> writers = new ArrayDeque<>();
 
     // state guarded by mutex
@@ -158,6 +159,9 @@ public final class LsmEngine implements StorageEngine {
         this.options = options;
         this.limits = config.limits();
         this.compactPointer = new byte[options.numLevels()][];
+        // enough recycled chunks for the mutable memtable and every immutable one
+        this.chunkPool = new ChunkPool((int) Math.min(4096,
+                (options.maxImmutableMemTables() + 1) * (options.writeBufferSizeBytes() / ChunkPool.CHUNK_BYTES + 2)));
         Files.createDirectories(dir);
         this.lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock l;
@@ -241,7 +245,7 @@ public final class LsmEngine implements StorageEngine {
         VersionEdit recoveryEdit = new VersionEdit();
         long records = 0;
         long torn = 0;
-        MemTable[] rmem = {new MemTable(memTableCapacity(0), 0)};
+        MemTable[] rmem = {new MemTable(chunkPool, 0)};
         try {
             for (int i = 0; i < logs.size(); i++) {
                 Path p = dir.resolve(WriteAheadLog.fileName(logs.get(i)));
@@ -252,14 +256,14 @@ public final class LsmEngine implements StorageEngine {
                         return; // already in an SSTable
                     }
                     long need = groupNodeBytes(batch);
-                    if (rmem[0].remainingBytes() < need || rmem[0].usedBytes() > options.writeBufferSizeBytes()) {
+                    if (!rmem[0].hasRoomFor(need) || rmem[0].usedBytes() > options.writeBufferSizeBytes()) {
                         try {
                             flushRecovered(rmem[0], recoveryEdit);
                         } catch (IOException e) {
                             throw new java.io.UncheckedIOException(e);
                         }
                         rmem[0].unref();
-                        rmem[0] = new MemTable(memTableCapacity(need), 0);
+                        rmem[0] = new MemTable(chunkPool, 0);
                     }
                     insert(rmem[0], batch, first);
                     lastSeq = Math.max(lastSeq, last);
@@ -299,7 +303,7 @@ public final class LsmEngine implements StorageEngine {
         manifest = Manifest.create(dir, manifestNumber, base);
         wal = WriteAheadLog.create(dir, walNumber);
         Manifest.syncDirectory(dir);
-        mem = new MemTable(memTableCapacity(0), walNumber);
+        mem = new MemTable(chunkPool, walNumber);
         deleteObsoleteFiles(manifestNumber);
         return new long[] {records, torn};
     }
@@ -356,11 +360,6 @@ public final class LsmEngine implements StorageEngine {
             }
         }
         Manifest.syncDirectory(dir);
-    }
-
-    private long memTableCapacity(long need) {
-        return Math.max(options.writeBufferSizeBytes() + options.maxGroupCommitBytes() * 2L + (64 << 10),
-                need + (64 << 10));
     }
 
     private static long groupNodeBytes(WriteBatch b) {
@@ -421,6 +420,11 @@ public final class LsmEngine implements StorageEngine {
         limits.checkBatch(batch);
         if (batch.isEmpty()) {
             return;
+        }
+        long need = groupNodeBytes(batch);
+        if (need > MemTable.MAX_BYTES / 2) {
+            throw new InvalidArgumentException("batch needs " + need + " bytes of memtable; the limit for one batch is "
+                    + MemTable.MAX_BYTES / 2 + " bytes; nothing of the batch was written");
         }
         runAsLeader(new Writer(batch, writeOptions.sync(), null));
     }
@@ -565,7 +569,7 @@ public final class LsmEngine implements StorageEngine {
                 allowDelay = false;
                 continue;
             }
-            boolean fits = mem.remainingBytes() >= need
+            boolean fits = mem.hasRoomFor(need)
                     && (mem.usedBytes() < options.writeBufferSizeBytes() || mem.entryCount() == 0);
             if (fits) {
                 return;
@@ -595,7 +599,7 @@ public final class LsmEngine implements StorageEngine {
         }
         wal = next;
         imms.addFirst(mem);
-        mem = new MemTable(memTableCapacity(need), number);
+        mem = new MemTable(chunkPool, number);
         installSuperVersion();
         backgroundChanged.signalAll();
     }
@@ -626,22 +630,23 @@ public final class LsmEngine implements StorageEngine {
         checkOpen();
         limits.checkKey(key);
         gets.incrementAndGet();
-        for (int attempt = 0; ; attempt++) {
+        while (true) {
             SuperVersion sv = current;
             if (sv == null) {
                 throw new EngineClosedException("LSM store in " + dir + " is closed");
             }
-            long seq = readSeq(readOptions);
+            if (!sv.tryRef()) {
+                continue; // replaced and released meanwhile: take the new one
+            }
             try {
-                return lookup(sv, key, seq);
+                return lookup(sv, key, readSeq(readOptions));
             } catch (IllegalStateException e) {
-                // a table or memtable of sv was released under us: read again from the newest view
                 if (closed) {
                     throw new EngineClosedException("LSM store in " + dir + " is closed");
                 }
-                if (current == sv || attempt > 1000) {
-                    throw e;
-                }
+                throw e;
+            } finally {
+                sv.unref();
             }
         }
     }
@@ -1463,10 +1468,7 @@ public final class LsmEngine implements StorageEngine {
                 disk += v.levelBytes(l);
             }
             disk += wal.sizeBytes() + manifest.sizeBytes();
-            memory = mem.usedBytes();
-            for (MemTable m : imms) {
-                memory += m.usedBytes();
-            }
+            memory = chunkPool.allocatedBytes();
             p.put("lsm.memtable.bytes", mem.usedBytes());
             p.put("lsm.memtable.entries", mem.entryCount());
             p.put("lsm.immutableMemtables", imms.size());
@@ -1591,6 +1593,7 @@ public final class LsmEngine implements StorageEngine {
             r.unref();
         }
         tables.clear();
+        chunkPool.close();
         try {
             lock.release();
             lockChannel.close();

@@ -9,13 +9,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An off-heap skip list of internal entries ordered by user key ascending, then sequence
- * descending, in one arena-allocated segment.
+ * descending, in 1 MiB chunks of off-heap memory taken from a {@link ChunkPool} (a node larger
+ * than a chunk gets a segment of its own, spanning several chunk indices).
  *
  * <p>One writer at a time (the group-commit leader) inserts; any number of readers read without
  * locks. A node is fully written before it is linked, and links are published with release
  * stores and read with acquire loads, so a reader reaching a node sees all of it. Nothing is
- * ever removed or modified after it is linked; the segment is freed when the last reference is
- * released (see {@link #unref()}).
+ * ever removed or modified after it is linked; the chunks go back to the pool when the last
+ * reference is released (see {@link #unref()}), so readers must hold a reference.
+ *
+ * <p>A node's address is an int: chunk index in the high bits, offset in the low 20.
  *
  * <p>Node layout (native byte order, 4-byte aligned), at offset {@code n}:
  * <pre>
@@ -34,10 +37,18 @@ final class MemTable {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     private static final VarHandle NEXT = ValueLayout.JAVA_INT.varHandle();
 
-    private final Arena arena;
-    private final MemorySegment seg;
-    private final long capacity;
-    /** Bytes used; written by the single writer, read by anyone. */
+    private static final int MAX_CHUNKS = 2047;
+    /** Largest address space a memtable may use (int addresses, one chunk of headroom). */
+    static final long MAX_BYTES = (long) MAX_CHUNKS << ChunkPool.CHUNK_SHIFT;
+
+    private final ChunkPool pool;
+    /** Segment holding each chunk index; a large node's segment is registered under all its indices. */
+    private final MemorySegment[] chunks = new MemorySegment[MAX_CHUNKS + 1];
+    /** First chunk index of the segment at each index (differs from the index inside a large segment). */
+    private final int[] chunkStart = new int[MAX_CHUNKS + 1];
+    private final java.util.List<Arena> largeArenas = new java.util.ArrayList<>();
+    private int chunkCount;
+    /** Next free address; written by the single writer, read by anyone. */
     private volatile int used;
     private volatile int height = 1;
     private final AtomicInteger refs = new AtomicInteger(1);
@@ -46,17 +57,28 @@ final class MemTable {
     private long payloadBytes;
     private final int[] prev = new int[MAX_HEIGHT];
 
-    MemTable(long capacityBytes, long walNumber) {
-        if (capacityBytes > Integer.MAX_VALUE - 64) {
-            throw new IllegalArgumentException("memtable capacity " + capacityBytes + " exceeds 2 GiB");
-        }
-        this.arena = Arena.ofShared();
-        this.capacity = capacityBytes;
-        this.seg = arena.allocate(capacityBytes, 8);
+    MemTable(ChunkPool pool, long walNumber) {
+        this.pool = pool;
         this.walNumber = walNumber;
-        // head node: full height, empty key
-        seg.set(INT, 0, MAX_HEIGHT);
+        chunks[0] = pool.take();
+        chunkCount = 1;
+        // head node: full height, empty key, no successors
+        MemorySegment c = chunks[0];
+        c.set(INT, 0, MAX_HEIGHT);
+        c.set(INT, 4, 0);
+        c.set(INT, 8, 0);
+        for (int level = 0; level < MAX_HEIGHT; level++) {
+            c.set(INT, HEADER + 4L * level, 0);
+        }
         this.used = align(HEADER + 4 * MAX_HEIGHT);
+    }
+
+    private MemorySegment seg(int addr) {
+        return chunks[addr >>> ChunkPool.CHUNK_SHIFT];
+    }
+
+    private long local(int addr) {
+        return addr - ((long) chunkStart[addr >>> ChunkPool.CHUNK_SHIFT] << ChunkPool.CHUNK_SHIFT);
     }
 
     /** Bytes one entry takes, an upper bound, for room checks. */
@@ -76,12 +98,14 @@ final class MemTable {
         return used;
     }
 
-    long remainingBytes() {
-        return capacity - used;
+    /** Whether {@code need} more bytes fit the address space. */
+    boolean hasRoomFor(long need) {
+        return used + need + 2L * ChunkPool.CHUNK_BYTES < MAX_BYTES;
     }
 
-    boolean isEmpty() {
-        return entries == 0 && used == align(HEADER + 4 * MAX_HEIGHT) && nextAt(0, 0) == 0;
+    /** Off-heap bytes held. */
+    long memoryBytes() {
+        return (long) chunkCount << ChunkPool.CHUNK_SHIFT;
     }
 
     long entryCount() {
@@ -109,7 +133,14 @@ final class MemTable {
     void unref() {
         int r = refs.decrementAndGet();
         if (r == 0) {
-            ResourceCloser.closeArena(arena);
+            for (int i = 0; i < chunkCount; i++) {
+                if (chunkStart[i] == i && chunks[i].byteSize() == ChunkPool.CHUNK_BYTES) {
+                    pool.give(chunks[i]);
+                }
+            }
+            for (Arena a : largeArenas) {
+                ResourceCloser.closeArena(a);
+            }
         } else if (r < 0) {
             throw new IllegalStateException("memtable released more often than referenced");
         }
@@ -122,15 +153,14 @@ final class MemTable {
         int h = randomHeight();
         int vlen = value == null ? -1 : value.length;
         int size = align(HEADER + 4L * h + key.length + Math.max(0, vlen));
-        int node = used;
-        if ((long) node + size > capacity) {
-            throw new IllegalStateException("memtable full: " + node + " + " + size + " > " + capacity);
-        }
-        seg.set(INT, node, h);
-        seg.set(INT, node + 4, key.length);
-        seg.set(INT, node + 8, vlen);
-        seg.set(ValueLayout.JAVA_LONG, node + 16, seq);
-        int keyOff = node + HEADER + 4 * h;
+        int node = allocate(size);
+        MemorySegment seg = seg(node);
+        long n = local(node);
+        seg.set(INT, n, h);
+        seg.set(INT, n + 4, key.length);
+        seg.set(INT, n + 8, vlen);
+        seg.set(ValueLayout.JAVA_LONG, n + 16, seq);
+        long keyOff = n + HEADER + 4L * h;
         MemorySegment.copy(key, 0, seg, ValueLayout.JAVA_BYTE, keyOff, key.length);
         if (vlen > 0) {
             MemorySegment.copy(value, 0, seg, ValueLayout.JAVA_BYTE, keyOff + key.length, vlen);
@@ -153,15 +183,47 @@ final class MemTable {
             prev[level] = x; // above the current height the predecessor is the head
         }
         for (int level = 0; level < h; level++) {
-            seg.set(INT, node + HEADER + 4L * level, nextAt(prev[level], level));
-            NEXT.setRelease(seg, (long) prev[level] + HEADER + 4L * level, node);
+            seg.set(INT, n + HEADER + 4L * level, nextAt(prev[level], level));
+            int p = prev[level];
+            NEXT.setRelease(seg(p), local(p) + HEADER + 4L * level, node);
         }
         if (h > top) {
             height = h;
         }
-        used = node + size;
         entries++;
         payloadBytes += key.length + Math.max(0, vlen);
+    }
+
+    /** Reserves {@code size} contiguous bytes; returns their address. */
+    private int allocate(int size) {
+        int addr = used;
+        int chunk = (addr - 1) >>> ChunkPool.CHUNK_SHIFT; // the chunk the last allocation ended in
+        long chunkEnd = ((long) chunkStart[chunk] << ChunkPool.CHUNK_SHIFT) + chunks[chunk].byteSize();
+        if (addr + (long) size <= chunkEnd) {
+            used = addr + size;
+            return addr;
+        }
+        int first = (int) ((chunkEnd + ChunkPool.CHUNK_BYTES - 1) >>> ChunkPool.CHUNK_SHIFT);
+        int span = (int) ((size + (long) ChunkPool.CHUNK_BYTES - 1) >>> ChunkPool.CHUNK_SHIFT);
+        if (first + span > MAX_CHUNKS) {
+            throw new IllegalStateException("memtable address space exhausted");
+        }
+        MemorySegment seg;
+        if (span == 1) {
+            seg = pool.take();
+        } else {
+            Arena a = Arena.ofShared();
+            largeArenas.add(a);
+            seg = a.allocate((long) span << ChunkPool.CHUNK_SHIFT, 64);
+        }
+        for (int i = first; i < first + span; i++) {
+            chunks[i] = seg;
+            chunkStart[i] = first;
+        }
+        chunkCount = first + span;
+        addr = first << ChunkPool.CHUNK_SHIFT;
+        used = addr + size;
+        return addr;
     }
 
     private static int randomHeight() {
@@ -176,17 +238,19 @@ final class MemTable {
     // ---- reader side ----
 
     private int nextAt(int node, int level) {
-        return (int) NEXT.getAcquire(seg, (long) node + HEADER + 4L * level);
+        return (int) NEXT.getAcquire(seg(node), local(node) + HEADER + 4L * level);
     }
 
     /** Compares the node's (key, seq) with (key, seq): user key ascending, then sequence descending. */
     private int compareNode(int node, MemorySegment key, int keyLength, long seq) {
-        int h = seg.get(INT, node);
-        int klen = seg.get(INT, node + 4);
-        long off = node + HEADER + 4L * h;
+        MemorySegment seg = seg(node);
+        long n = local(node);
+        int h = seg.get(INT, n);
+        int klen = seg.get(INT, n + 4);
+        long off = n + HEADER + 4L * h;
         long mm = MemorySegment.mismatch(seg, off, off + klen, key, 0, keyLength);
         if (mm == -1) {
-            long nodeSeq = seg.get(ValueLayout.JAVA_LONG, node + 16);
+            long nodeSeq = seg.get(ValueLayout.JAVA_LONG, n + 16);
             return Long.compare(seq, nodeSeq);
         }
         if (mm == klen) {
@@ -224,13 +288,15 @@ final class MemTable {
         if (node == 0) {
             return LookupResult.NOT_FOUND;
         }
-        int h = seg.get(INT, node);
-        int klen = seg.get(INT, node + 4);
-        long off = node + HEADER + 4L * h;
+        MemorySegment seg = seg(node);
+        long n = local(node);
+        int h = seg.get(INT, n);
+        int klen = seg.get(INT, n + 4);
+        long off = n + HEADER + 4L * h;
         if (klen != key.length || MemorySegment.mismatch(seg, off, off + klen, keySeg, 0, klen) != -1) {
             return LookupResult.NOT_FOUND;
         }
-        int vlen = seg.get(INT, node + 8);
+        int vlen = seg.get(INT, n + 8);
         if (vlen < 0) {
             return LookupResult.DELETED;
         }
@@ -269,18 +335,22 @@ final class MemTable {
 
         @Override
         public byte[] key() {
-            int h = seg.get(INT, node);
-            int klen = seg.get(INT, node + 4);
+            MemorySegment seg = seg(node);
+            long n = local(node);
+            int h = seg.get(INT, n);
+            int klen = seg.get(INT, n + 4);
             byte[] k = new byte[klen];
-            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, node + HEADER + 4L * h, k, 0, klen);
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, n + HEADER + 4L * h, k, 0, klen);
             return k;
         }
 
         @Override
         public int compareKey(byte[] other) {
-            int h = seg.get(INT, node);
-            int klen = seg.get(INT, node + 4);
-            long off = node + HEADER + 4L * h;
+            MemorySegment seg = seg(node);
+            long n = local(node);
+            int h = seg.get(INT, n);
+            int klen = seg.get(INT, n + 4);
+            long off = n + HEADER + 4L * h;
             long mm = MemorySegment.mismatch(seg, off, off + klen, MemorySegment.ofArray(other), 0, other.length);
             if (mm == -1) {
                 return 0;
@@ -296,21 +366,23 @@ final class MemTable {
 
         @Override
         public long seq() {
-            return seg.get(ValueLayout.JAVA_LONG, node + 16);
+            return seg(node).get(ValueLayout.JAVA_LONG, local(node) + 16);
         }
 
         @Override
         public boolean isTombstone() {
-            return seg.get(INT, node + 8) < 0;
+            return seg(node).get(INT, local(node) + 8) < 0;
         }
 
         @Override
         public byte[] value() {
-            int h = seg.get(INT, node);
-            int klen = seg.get(INT, node + 4);
-            int vlen = seg.get(INT, node + 8);
+            MemorySegment seg = seg(node);
+            long n = local(node);
+            int h = seg.get(INT, n);
+            int klen = seg.get(INT, n + 4);
+            int vlen = seg.get(INT, n + 8);
             byte[] v = new byte[Math.max(0, vlen)];
-            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, node + HEADER + 4L * h + klen, v, 0, v.length);
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, n + HEADER + 4L * h + klen, v, 0, v.length);
             return v;
         }
 

@@ -12,6 +12,10 @@ class LsmRandomizedModelTest extends RandomizedModelTest {
 
     @Override
     protected Map<String, String> engineOptions() {
-        return SmallLsmOptions.OPTIONS;
+        // small enough that flushes, compactions and log rotation happen many times in a run,
+        // large enough that the run is not just fsyncs of tiny files
+        return Map.of("writeBufferSizeBytes", "256KiB", "maxGroupCommitBytes", "16KiB", "blockSizeBytes", "1KiB",
+                "targetFileSizeBytes", "256KiB", "maxBytesForLevelBaseBytes", "1MiB", "level0CompactionTriggerFiles", "2",
+                "level0SlowdownTriggerFiles", "6", "level0StopTriggerFiles", "10");
     }
 }
