@@ -647,8 +647,8 @@ public final class BPlusTreeEngine implements StorageEngine {
         }
     }
 
-    Path dataFile() {
-        return file.path;
+    PageFile pageFileForTests() {
+        return file;
     }
 
     @Override
