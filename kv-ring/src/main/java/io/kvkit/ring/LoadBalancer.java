@@ -92,6 +92,7 @@ public final class LoadBalancer {
 
         // (1) leader transfers
         List<LeaderTransfer> transfers = new ArrayList<>();
+        boolean leaderBudgetUsed = false;
         while (transfers.size() < options.loadBalanceMaxLeaderTransfersPerStep() && maxOverMean(ops, w, up, wUp) > factor) {
             int hot = argMax(ops, w, up);
             double hotLoad = ops[hot] / w[hot];
@@ -122,6 +123,9 @@ public final class LoadBalancer {
             if (bestP < 0) {
                 break;
             }
+            if (transfers.size() + 1 == options.loadBalanceMaxLeaderTransfersPerStep()) {
+                leaderBudgetUsed = true;
+            }
             double shift = (1.0 - f) * load[bestP].opsPerSecond();
             ops[hot] -= shift;
             ops[bestTo] += shift;
@@ -138,7 +142,13 @@ public final class LoadBalancer {
             if (opsRatio <= factor && bytesRatio <= factor) {
                 break;
             }
-            boolean byOps = opsRatio >= bytesRatio;
+            // ops imbalance goes to replica moves only once leader transfers can do no more;
+            // when this step's transfers ran out of budget, the next step continues with them
+            boolean opsNeedsMoves = opsRatio > factor && !leaderBudgetUsed;
+            if (!opsNeedsMoves && bytesRatio <= factor) {
+                break;
+            }
+            boolean byOps = opsNeedsMoves && (opsRatio >= bytesRatio || bytesRatio <= factor);
             double[] dim = byOps ? ops : bytes;
             int hot = argMax(dim, w, up);
             int bestP = -1;

@@ -16,6 +16,14 @@ final class PlacementTargets {
 
     /** Real-valued targets; members[n] false means node n holds nothing (target 0). */
     static double[] targets(int q, int r, boolean zoneAware, int[] weight, int[] zoneOf, boolean[] members) {
+        return targets(q, r, zoneAware, weight, zoneOf, members, null);
+    }
+
+    /**
+     * Targets where {@code fixed[n] >= 0} pins node n at that many replicas (a DOWN node cannot
+     * receive, so its target is never above what it holds); the others share the rest by weight.
+     */
+    static double[] targets(int q, int r, boolean zoneAware, int[] weight, int[] zoneOf, boolean[] members, double[] fixed) {
         int n = weight.length;
         double[] target = new double[n];
         double total = (double) r * q;
@@ -30,7 +38,19 @@ final class PlacementTargets {
                 throw new IllegalArgumentException("replication factor " + r + " needs at least " + r
                         + " nodes, the ring would have " + all.size());
             }
-            waterFill(total, all, weight, q, target);
+            double rest = total;
+            List<Integer> free = new ArrayList<>();
+            for (int i : all) {
+                if (fixed != null && fixed[i] >= 0) {
+                    target[i] = fixed[i];
+                    rest -= fixed[i];
+                } else {
+                    free.add(i);
+                }
+            }
+            if (!free.isEmpty()) {
+                waterFill(Math.max(0, rest), free, weight, q, target);
+            }
             return target;
         }
         int zones = 0;
@@ -65,7 +85,19 @@ final class PlacementTargets {
         double[] zoneTarget = new double[zones];
         waterFill(total, liveZones, zoneWeight, q, zoneTarget);
         for (int z : liveZones) {
-            waterFill(zoneTarget[z], byZone.get(z), weight, q, target);
+            double rest = zoneTarget[z];
+            List<Integer> free = new ArrayList<>();
+            for (int i : byZone.get(z)) {
+                if (fixed != null && fixed[i] >= 0) {
+                    target[i] = fixed[i];
+                    rest -= fixed[i];
+                } else {
+                    free.add(i);
+                }
+            }
+            if (!free.isEmpty()) {
+                waterFill(Math.max(0, rest), free, weight, q, target);
+            }
         }
         return target;
     }

@@ -254,6 +254,12 @@ final class RingPlanner {
         }
         TokenRing tr = TokenRing.of(w.q, w.r, w.zoneAware, w.zone, w.tokens, w.member);
         w.push(tr, surplus, deficit, new boolean[w.n], target);
+        // what direct moves cannot fix (zones) goes through chains of moves
+        for (int s = 0; s < w.n; s++) {
+            while (surplus[s] > 0 && w.chain(s, deficit)) {
+                surplus[s]--;
+            }
+        }
         return finish(ring, w, Set.of());
     }
 
@@ -307,6 +313,19 @@ final class RingPlanner {
 
     /** A mutable copy of a ring under change. Node indices: the old ring's, then new nodes appended. */
     static final class Work {
+        /**
+         * Steps of augmenting-path search allowed per change, in units of Q·R: a bound on the
+         * planner's time when exact balance is out of reach; the result is then near-balanced.
+         */
+        static final int AUGMENT_BUDGET_QR = 64;
+        /** The same bound for the move chains of {@link #chain}, in units of Q·R partition scans. */
+        static final int CHAIN_BUDGET_QR = 2048;
+        private long augmentWork;
+        private long chainWork;
+
+        long augmentBudget() {
+            return (long) AUGMENT_BUDGET_QR * q * r;
+        }
         final int q;
         final int r;
         final boolean zoneAware;
@@ -368,8 +387,36 @@ final class RingPlanner {
             return RingOptions.tokenCount(tokensPerStandardWeight, weight[i]);
         }
 
+        /**
+         * Each member's target; a DOWN member that would be owed more than it holds is pinned at
+         * what it holds (it cannot receive), and the UP members share the rest.
+         */
         double[] targets() {
-            return PlacementTargets.targets(q, r, zoneAware, weight, zone, member);
+            double[] fixed = new double[n];
+            Arrays.fill(fixed, -1);
+            double[] t = PlacementTargets.targets(q, r, zoneAware, weight, zone, member, fixed);
+            for (int round = 0; round < n; round++) {
+                boolean changed = false;
+                for (int i = 0; i < n; i++) {
+                    if (member[i] && !receivable[i] && fixed[i] < 0 && t[i] > load[i]) {
+                        fixed[i] = load[i];
+                        changed = true;
+                    }
+                }
+                if (!changed) {
+                    break;
+                }
+                t = PlacementTargets.targets(q, r, zoneAware, weight, zone, member, fixed);
+            }
+            double sum = 0;
+            for (double v : t) {
+                sum += v;
+            }
+            if (Math.abs(sum - (double) q * r) > 0.5) {
+                // pinning made the shares infeasible (a zone whose only nodes are down): do not pin
+                return PlacementTargets.targets(q, r, zoneAware, weight, zone, member);
+            }
+            return t;
         }
 
         /** Targets while the first nodes of a new ring are being placed (fewer than R allowed). */
@@ -434,8 +481,83 @@ final class RingPlanner {
          * turn, so that it first takes the partitions the pure rule gives it.
          */
         void pull(TokenRing tr, int x, int need, int[] surplus) {
-            need = pullPass(tr, x, need, surplus, true);
-            pullPass(tr, x, need, surplus, false);
+            List<List<Integer>> takenFrom = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                takenFrom.add(new ArrayList<>());
+            }
+            need = pullPass(tr, x, need, surplus, true, takenFrom);
+            need = pullPass(tr, x, need, surplus, false, takenFrom);
+            // the greedy can strand x below its quota when the partitions left only have donors
+            // without surplus: re-route earlier takes along augmenting paths (b-matching)
+            long left = 0;
+            for (int v : surplus) {
+                left += Math.max(0, v);
+            }
+            for (int p = 0; p < q && need > 0 && left > 0 && augmentWork < augmentBudget(); p++) {
+                if (slotOf(p, x) < 0 && augmentPull(p, x, surplus, takenFrom)) {
+                    need--;
+                    left--;
+                }
+            }
+        }
+
+        /**
+         * Breadth-first search for an augmenting path that lets x take partition p0: x takes p0
+         * from a donor d; if d has no surplus left, a partition x took from d earlier is given
+         * back to d and taken instead from another of its replicas e; and so on until a donor
+         * with surplus ends the path. Every node other than x still only gives.
+         */
+        private boolean augmentPull(int p0, int x, int[] surplus, List<List<Integer>> takenFrom) {
+            int[] parentDonor = new int[n];
+            int[] viaPartition = new int[n];
+            Arrays.fill(parentDonor, -2);
+            java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>();
+            for (int k = 0; k < r; k++) {
+                int d = assign[p0 * r + k];
+                if (parentDonor[d] == -2 && canReplace(p0, d, x)) {
+                    parentDonor[d] = -1;
+                    viaPartition[d] = p0;
+                    queue.add(d);
+                }
+            }
+            while (!queue.isEmpty()) {
+                int d = queue.poll();
+                if (surplus[d] > 0) {
+                    // apply the path back to p0
+                    surplus[d]--;
+                    int cur = d;
+                    while (true) {
+                        int p = viaPartition[cur];
+                        int prev = parentDonor[cur];
+                        if (prev == -1) {
+                            replace(p, cur, x);
+                            takenFrom.get(cur).add(p);
+                            return true;
+                        }
+                        // p was taken from prev; give it back to prev and take it from cur
+                        replace(p, x, prev);
+                        replace(p, cur, x);
+                        takenFrom.get(prev).remove(Integer.valueOf(p));
+                        takenFrom.get(cur).add(p);
+                        cur = prev;
+                    }
+                }
+                for (int p : takenFrom.get(d)) {
+                    augmentWork++;
+                    int slotX = slotOf(p, x);
+                    assign[p * r + slotX] = d; // look at p as it was before x took it
+                    for (int k = 0; k < r; k++) {
+                        int e = assign[p * r + k];
+                        if (e != d && parentDonor[e] == -2 && canReplace(p, e, x)) {
+                            parentDonor[e] = d;
+                            viaPartition[e] = p;
+                            queue.add(e);
+                        }
+                    }
+                    assign[p * r + slotX] = x;
+                }
+            }
+            return false;
         }
 
         /**
@@ -443,7 +565,7 @@ final class RingPlanner {
          * rule stops giving x the partition, and the donor preferred is one the pure rule no longer
          * places there; the second pass takes whatever is left.
          */
-        private int pullPass(TokenRing tr, int x, int need, int[] surplus, boolean naturalOnly) {
+        private int pullPass(TokenRing tr, int x, int need, int[] surplus, boolean naturalOnly, List<List<Integer>> takenFrom) {
             long[] mine = tokens[x];
             int t = mine.length;
             int[] cursor = new int[t];
@@ -482,6 +604,7 @@ final class RingPlanner {
                         }
                         if (donor >= 0) {
                             replace(p, donor, x);
+                            takenFrom.get(donor).add(p);
                             surplus[donor]--;
                             need--;
                             progressed = true;
@@ -524,6 +647,10 @@ final class RingPlanner {
                     }
                 }
             }
+            List<List<int[]>> movedTo = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                movedTo.add(new ArrayList<>());
+            }
             for (int s = 0; s < n; s++) {
                 if (surplus[s] <= 0) {
                     continue;
@@ -554,6 +681,10 @@ final class RingPlanner {
                             i = i + 1 == tr.size() ? 0 : i + 1;
                         }
                     }
+                    if (to < 0 && augmentPush(p, s, deficit, movedTo)) {
+                        surplus[s]--;
+                        continue;
+                    }
                     if (to < 0 && mustEmpty[s]) {
                         double best = Double.POSITIVE_INFINITY;
                         for (int o = 0; o < n; o++) {
@@ -563,13 +694,14 @@ final class RingPlanner {
                             }
                         }
                         if (to < 0) {
-                            throw new IllegalStateException("no node can take node " + nodes.get(s).id()
+                            throw new IllegalArgumentException("no node can take node " + nodes.get(s).id()
                                     + "'s replica of partition " + p + " (every up node is a replica already"
                                     + (zoneAware ? " or in the zone of one" : "") + ")");
                         }
                     }
                     if (to >= 0) {
                         replace(p, s, to);
+                        movedTo.get(to).add(new int[] {p, s});
                         surplus[s]--;
                         if (deficit[to] > 0) {
                             deficit[to]--;
@@ -577,6 +709,142 @@ final class RingPlanner {
                     }
                 }
             }
+        }
+
+        /**
+         * Breadth-first search for an augmenting path that places s's replica of p0: it goes to a
+         * receiver t; if t has no deficit left, a replica t received earlier in this change moves
+         * on to another receiver instead (as if it had gone there directly); and so on until a
+         * receiver with deficit ends the path. Nodes that only give still only give.
+         */
+        private boolean augmentPush(int p0, int s, int[] deficit, List<List<int[]>> movedTo) {
+            if (!anyPositive(deficit) || augmentWork >= augmentBudget()) {
+                return false;
+            }
+            int[] parent = new int[n];
+            int[] viaPartition = new int[n];
+            int[] viaFrom = new int[n];
+            Arrays.fill(parent, -2);
+            java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>();
+            for (int t = 0; t < n; t++) {
+                if (receivable[t] && member[t] && canReplace(p0, s, t)) {
+                    parent[t] = -1;
+                    viaPartition[t] = p0;
+                    viaFrom[t] = s;
+                    queue.add(t);
+                }
+            }
+            while (!queue.isEmpty()) {
+                int t = queue.poll();
+                if (deficit[t] > 0) {
+                    deficit[t]--;
+                    int cur = t;
+                    while (true) {
+                        int p = viaPartition[cur];
+                        int from = viaFrom[cur];
+                        int prev = parent[cur];
+                        if (prev == -1) {
+                            replace(p, from, cur);
+                            movedTo.get(cur).add(new int[] {p, from});
+                            return true;
+                        }
+                        // prev received p (from `from`); it goes to cur instead
+                        replace(p, prev, cur);
+                        List<int[]> l = movedTo.get(prev);
+                        for (int i = 0; i < l.size(); i++) {
+                            if (l.get(i)[0] == p) {
+                                l.remove(i);
+                                break;
+                            }
+                        }
+                        movedTo.get(cur).add(new int[] {p, from});
+                        cur = prev;
+                    }
+                }
+                for (int[] item : movedTo.get(t)) {
+                    augmentWork += 1 + n / 16;
+                    int p = item[0];
+                    for (int u = 0; u < n; u++) {
+                        if (parent[u] == -2 && receivable[u] && member[u] && canReplace(p, t, u)) {
+                            parent[u] = t;
+                            viaPartition[u] = p;
+                            viaFrom[u] = item[1];
+                            queue.add(u);
+                        }
+                    }
+                }
+            }
+            return false;
+        }
+
+        private static boolean anyPositive(int[] a) {
+            for (int v : a) {
+                if (v > 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * Finds the shortest chain s gives p1 to t1, t1 gives p2 to t2, ..., ending at a node with
+         * a deficit, and applies it: s loses one replica, the last node gains one, the nodes in
+         * between hold as many as before. This is how zones are rebalanced: a node can often hand
+         * a replica only to a node of its own zone, which then hands one of its own onwards.
+         */
+        boolean chain(int s, int[] deficit) {
+            if (!anyPositive(deficit) || chainWork >= (long) CHAIN_BUDGET_QR * q * r) {
+                return false;
+            }
+            int[] parent = new int[n];
+            int[] viaP = new int[n];
+            Arrays.fill(parent, -2);
+            parent[s] = -1;
+            java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>();
+            queue.add(s);
+            while (!queue.isEmpty()) {
+                int a = queue.poll();
+                chainWork += q;
+                for (int p = 0; p < q; p++) {
+                    if (slotOf(p, a) < 0) {
+                        continue;
+                    }
+                    for (int b = 0; b < n; b++) {
+                        if (parent[b] != -2 || !receivable[b] || !member[b] || !canReplace(p, a, b)) {
+                            continue;
+                        }
+                        parent[b] = a;
+                        viaP[b] = p;
+                        if (deficit[b] > 0) {
+                            if (applyChain(b, parent, viaP)) {
+                                deficit[b]--;
+                                return true;
+                            }
+                            return false;
+                        }
+                        queue.add(b);
+                    }
+                }
+            }
+            return false;
+        }
+
+        private boolean applyChain(int end, int[] parent, int[] viaP) {
+            List<int[]> done = new ArrayList<>();
+            for (int b = end; parent[b] >= 0; b = parent[b]) {
+                int a = parent[b];
+                int p = viaP[b];
+                if (slotOf(p, a) < 0 || !canReplace(p, a, b)) {
+                    // two steps of the chain touch one partition: undo and give up on this chain
+                    for (int i = done.size() - 1; i >= 0; i--) {
+                        replace(done.get(i)[0], done.get(i)[2], done.get(i)[1]);
+                    }
+                    return false;
+                }
+                replace(p, a, b);
+                done.add(new int[] {p, a, b});
+            }
+            return true;
         }
 
         long startOf(int p) {
