@@ -247,8 +247,14 @@ public final class HashEngine implements StorageEngine {
                 if (s == null) {
                     return -2;
                 }
-                if (s.keyEquals(HashIndex.offset(w), key)) {
+                long off = HashIndex.offset(w);
+                if (s.keyEquals(off, key)) {
                     return i;
+                }
+                // A tag match with another key is rare (1 in 32768); check that it is not a damaged key.
+                String problem = options.verifyChecksumsOnRead() ? RecordCheck.problem(s, off) : null;
+                if (problem != null) {
+                    throw new CorruptionException(s.path, off, problem);
                 }
             }
             i = (i + 1) & mask;
@@ -531,18 +537,19 @@ public final class HashEngine implements StorageEngine {
 
     /** Makes room for {@code bytes} of records (and a seal record after them) in the active segment. */
     private void ensureRoom(long bytes) {
-        if (active.end + bytes + LogSegment.RECORD_HEADER_BYTES <= active.capacity) {
+        LogSegment old = active;
+        if (!old.sealed && old.end + bytes + LogSegment.RECORD_HEADER_BYTES <= old.capacity) {
             return;
         }
-        LogSegment old = active;
+        if (!old.sealed) {
+            // Seal first: a crash after this leaves a sealed tail and recovery starts a new segment.
+            old.writeSeal(old.end, lastSequence);
+            old.end += LogSegment.RECORD_HEADER_BYTES;
+            old.sealed = true;
+        }
         long capacity = Math.max(options.segmentSizeBytes(), roundUp(LogSegment.HEADER_BYTES + bytes + LogSegment.RECORD_HEADER_BYTES));
-        // Create the next segment before sealing this one: if creating fails (disk full), the
-        // current segment stays open and nothing is lost.
-        LogSegment next = newSegment(LogSegment.KIND_WRITER, capacity);
-        old.writeSeal(old.end, lastSequence);
-        old.end += LogSegment.RECORD_HEADER_BYTES;
-        old.sealed = true;
-        active = next;
+        // If this fails (disk full), the sealed segment stays active and the next write tries again.
+        active = newSegment(LogSegment.KIND_WRITER, capacity);
         LockSupport.unpark(maintenance); // sync the sealed segment in the background
     }
 
