@@ -57,6 +57,7 @@ import static io.kvkit.engine.bplustree.PageFormat.*;
 public final class BPlusTreeEngine implements StorageEngine {
     static final String DATA_FILE = "data.bpt";
     static final String LOCK_FILE = "LOCK";
+    static final String WAL_FILE = "wal.log";
 
     private final EngineConfig config;
     private final KeyValueLimits limits;
@@ -71,19 +72,23 @@ public final class BPlusTreeEngine implements StorageEngine {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<Request> queue = new ConcurrentLinkedQueue<>();
 
-    private volatile Meta current;
+    private final WriteAheadLog wal;
+    private final WriteAheadLog.ReplayResult replayed;
+    private final Thread checkpointer;
+
+    private volatile State current;
     private volatile boolean closed;
     private volatile Throwable halted;
+    private volatile long lastCommitNanos = System.nanoTime();
     /** Writer state, guarded by writeLock. */
-    private long nextTxn;
-    private long syncedTxn;
+    private long lastSeq;
+    private long syncedSeq;
     private int durableSlot;
-    private int lastWrittenSlot;
 
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committedBatches = new AtomicLong();
     private final AtomicLong syncs = new AtomicLong();
-    private final AtomicLong autoSyncs = new AtomicLong();
+    private final AtomicLong checkpoints = new AtomicLong();
 
     private static final class Request {
         final WriteBatch batch;
@@ -115,6 +120,7 @@ public final class BPlusTreeEngine implements StorageEngine {
         }
         this.lock = l;
         PageFile pf = null;
+        WriteAheadLog log = null;
         try {
             Path path = dir.resolve(DATA_FILE);
             if (!Files.exists(path)) {
@@ -133,14 +139,22 @@ public final class BPlusTreeEngine implements StorageEngine {
             pf.ensureMapped(m.highWater());
             this.reader = new TreeReader(pf);
             this.free = rebuildFreeSpace(m);
-            // make the chosen state durable, so that it is the fallback for every later commit
-            pf.force();
-            this.current = m;
-            this.nextTxn = Math.max(m.txn(), chosen.otherTxn) + 1;
-            this.syncedTxn = m.txn();
+            Overlay overlay = new Overlay();
+            log = new WriteAheadLog(dir.resolve(WAL_FILE));
+            this.wal = log;
+            this.replayed = log.replay(m.txn(), (seq, keys, values) -> {
+                for (int i = 0; i < keys.size(); i++) {
+                    overlay.apply(seq, keys.get(i), values.get(i));
+                }
+            });
             this.durableSlot = chosen.slot;
-            this.lastWrittenSlot = chosen.slot;
+            this.lastSeq = Math.max(replayed.lastSeq(), chosen.otherTxn);
+            this.syncedSeq = lastSeq;
+            this.current = new State(m, overlay, lastSeq);
         } catch (IOException | RuntimeException e) {
+            if (log != null) {
+                log.close();
+            }
             if (pf != null) {
                 pf.unmap();
                 pf.channel.close();
@@ -148,6 +162,39 @@ public final class BPlusTreeEngine implements StorageEngine {
             lock.release();
             lockChannel.close();
             throw e;
+        }
+        if (options.idleCheckpointMillis() > 0) {
+            checkpointer = Thread.ofPlatform().daemon().name("bplustree-checkpointer").unstarted(this::checkpointWhenIdle);
+            checkpointer.start();
+        } else {
+            checkpointer = null;
+        }
+    }
+
+    /** Folds the overlay into the tree once writes pause, so that reads go straight to the tree. */
+    private void checkpointWhenIdle() {
+        long idleNanos = options.idleCheckpointMillis() * 1_000_000L;
+        while (!closed) {
+            try {
+                Thread.sleep(Math.max(1, options.idleCheckpointMillis() / 2));
+            } catch (InterruptedException e) {
+                return;
+            }
+            State s = current;
+            if (closed || halted != null || s.overlay().isEmpty() || System.nanoTime() - lastCommitNanos < idleNanos) {
+                continue;
+            }
+            if (writeLock.tryLock()) {
+                try {
+                    if (!closed && halted == null) {
+                        checkpointLocked();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    halted = e;
+                } finally {
+                    writeLock.unlock();
+                }
+            }
         }
     }
 
@@ -335,9 +382,11 @@ public final class BPlusTreeEngine implements StorageEngine {
         return e;
     }
 
-    private Meta currentMeta() {
+    private State currentState() {
         return current;
     }
+
+
 
     @Override
     public byte[] get(ReadOptions options, byte[] key) {
@@ -346,20 +395,33 @@ public final class BPlusTreeEngine implements StorageEngine {
         if (options.snapshot() != null) {
             TreeSnapshot snap = own(options.snapshot());
             try {
-                return reader.get(snap.meta(), key);
+                return read(snap.state(), key);
             } catch (IllegalStateException e) {
                 throw translateClosed(e);
             }
         }
         ReaderTable.Slot slot = readers.slot();
-        Meta m = ReaderTable.enter(slot, this::currentMeta);
+        State s = ReaderTable.enter(slot, this::currentState);
         try {
-            return reader.get(m, key);
+            return read(s, key);
         } catch (IllegalStateException e) {
             throw translateClosed(e);
         } finally {
             ReaderTable.leave(slot);
         }
+    }
+
+    private byte[] read(State s, byte[] key) {
+        if (!s.overlay().isEmpty()) {
+            Overlay.Version head = s.overlay().map.get(key);
+            if (head != null) {
+                Overlay.Version v = head.visibleAt(s.seq());
+                if (v != null) {
+                    return v.value() == null ? null : v.value().clone();
+                }
+            }
+        }
+        return reader.get(s.tree(), key);
     }
 
     private TreeSnapshot own(Snapshot s) {
@@ -433,63 +495,83 @@ public final class BPlusTreeEngine implements StorageEngine {
         }
     }
 
+    /**
+     * One group commit: a log record for all its batches (forced if any asked for sync), then the
+     * overlay versions, then the new state for readers. A checkpoint follows when the overlay is full.
+     */
     private void commit(List<Request> group) throws IOException {
-        Meta base = current;
-        long txn = nextTxn;
-        free.reclaim(Math.min(readers.oldest(base.txn()), syncedTxn));
-        WriteTransaction t = new WriteTransaction(file, reader, free, base, txn);
+        State s = current;
+        long seq = lastSeq + 1;
+        List<WriteBatch> batches = new ArrayList<>(group.size());
         boolean wantSync = false;
         for (Request r : group) {
-            WriteBatch b = r.batch;
-            for (int i = 0, n = b.size(); i < n; i++) {
-                byte[] v = b.valueAt(i);
-                if (v == null) {
-                    t.delete(b.keyAt(i));
-                } else {
-                    t.put(b.keyAt(i), v);
-                }
-            }
+            batches.add(r.batch);
             wantSync |= r.sync;
         }
-        if (t.isEmpty()) {
-            if (wantSync) {
-                syncLocked();
-            }
-            return;
-        }
-        t.writePages();
-        boolean autoSync = !wantSync && free.oldestPendingTxn() > syncedTxn
-                && free.pendingCount() > Math.max(options.maxUnsyncedFreedPages(), free.highWater() / 4);
-        boolean force = wantSync || autoSync;
-        if (force) {
-            file.force(); // data pages durable before the meta page that points to them
-        }
-        int slot = 1 - durableSlot;
-        Meta m = t.meta(free.highWater(), force ? txn : syncedTxn);
-        file.writeAt(m.encode(file.pageSize, slot), (long) slot * file.pageSize);
-        if (force) {
-            file.force();
-            syncedTxn = txn;
-            durableSlot = slot;
+        wal.append(seq, batches);
+        if (wantSync) {
+            wal.force();
+            syncedSeq = seq;
             syncs.incrementAndGet();
-            if (autoSync) {
-                autoSyncs.incrementAndGet();
+        }
+        Overlay overlay = s.overlay();
+        for (WriteBatch b : batches) {
+            for (int i = 0, n = b.size(); i < n; i++) {
+                overlay.apply(seq, b.keyAt(i), b.valueAt(i));
             }
         }
-        lastWrittenSlot = slot;
-        nextTxn = txn + 1;
-        current = m;
-        free.freedBy(txn, t.freedCommitted());
+        lastSeq = seq;
+        current = new State(s.tree(), overlay, seq);
+        lastCommitNanos = System.nanoTime();
         commits.incrementAndGet();
         committedBatches.addAndGet(group.size());
+        if (overlay.ops() >= options.checkpointEveryOps() || overlay.bytes() >= options.checkpointEveryBytes()) {
+            checkpointLocked();
+        }
+    }
+
+    /**
+     * Folds the overlay into the tree as one copy-on-write transaction: new pages written and
+     * forced, then the meta page (into the slot that does not hold the last one) written and
+     * forced, then the log emptied, then the new state published.
+     */
+    private void checkpointLocked() throws IOException {
+        State s = current;
+        if (s.overlay().isEmpty()) {
+            return;
+        }
+        Meta base = s.tree();
+        long txn = s.seq();
+        // pages freed by checkpoint X belonged to tree X-1: reusable once no reader holds a tree
+        // older than X; the last durable tree (base) is kept whole as the fallback of this meta write
+        free.reclaim(readers.oldest(base.txn()));
+        WriteTransaction t = new WriteTransaction(file, reader, free, base, txn);
+        for (Map.Entry<byte[], Overlay.Version> e : s.overlay().map.entrySet()) {
+            byte[] v = e.getValue().value();
+            if (v == null) {
+                t.delete(e.getKey());
+            } else {
+                t.put(e.getKey(), v);
+            }
+        }
+        t.writePages();
+        file.force(); // the data pages are durable before the meta page that points to them
+        int slot = 1 - durableSlot;
+        Meta m = t.meta(free.highWater(), txn);
+        file.writeAt(m.encode(file.pageSize, slot), (long) slot * file.pageSize);
+        file.force();
+        durableSlot = slot;
+        wal.reset(); // every record is in the durable tree now
+        syncedSeq = Math.max(syncedSeq, txn);
+        current = new State(m, new Overlay(), s.seq());
+        free.freedBy(txn, t.freedCommitted());
+        checkpoints.incrementAndGet();
     }
 
     private void syncLocked() throws IOException {
-        Meta m = current;
-        if (syncedTxn < m.txn()) {
-            file.force();
-            syncedTxn = m.txn();
-            durableSlot = lastWrittenSlot;
+        if (syncedSeq < lastSeq) {
+            wal.force();
+            syncedSeq = lastSeq;
             syncs.incrementAndGet();
         }
     }
@@ -534,15 +616,16 @@ public final class BPlusTreeEngine implements StorageEngine {
         if (range == null) {
             throw new InvalidArgumentException("range must not be null; use KeyRange.ALL");
         }
-        ReaderTable.Pin pin = options.snapshot() != null ? readers.pinAgain(own(options.snapshot()).meta())
-                : readers.pin(this::currentMeta);
-        return new TreeCursor(this, reader, pin.meta, range, reverse, () -> readers.unpin(pin));
+        ReaderTable.Pin pin = options.snapshot() != null ? readers.pinAgain(own(options.snapshot()).state())
+                : readers.pin(this::currentState);
+        TreeCursor tree = new TreeCursor(this, reader, pin.meta, range, reverse, () -> { });
+        return new MergingCursor(tree, pin.state, range, reverse, () -> readers.unpin(pin));
     }
 
     @Override
     public Snapshot snapshot() {
         checkOpen();
-        return new TreeSnapshot(this, readers.pin(this::currentMeta));
+        return new TreeSnapshot(this, readers.pin(this::currentState));
     }
 
     final class TreeSnapshot implements Snapshot {
@@ -554,8 +637,8 @@ public final class BPlusTreeEngine implements StorageEngine {
             this.pin = pin;
         }
 
-        Meta meta() {
-            return pin.meta;
+        State state() {
+            return pin.state;
         }
 
         boolean isClosed() {
@@ -564,7 +647,7 @@ public final class BPlusTreeEngine implements StorageEngine {
 
         @Override
         public long sequence() {
-            return pin.meta.txn();
+            return pin.state.seq();
         }
 
         @Override
@@ -612,7 +695,8 @@ public final class BPlusTreeEngine implements StorageEngine {
     @Override
     public EngineStats stats() {
         checkOpen();
-        Meta m = current;
+        State st = current;
+        Meta m = st.tree();
         Map<String, Number> p = new HashMap<>();
         p.put("bplustree.txn", m.txn());
         p.put("bplustree.entries", m.entries());
@@ -623,23 +707,37 @@ public final class BPlusTreeEngine implements StorageEngine {
         p.put("bplustree.commits", commits.get());
         p.put("bplustree.commits.batches", committedBatches.get());
         p.put("bplustree.syncs", syncs.get());
-        p.put("bplustree.syncs.auto", autoSyncs.get());
+        p.put("bplustree.checkpoints", checkpoints.get());
+        p.put("bplustree.overlay.ops", st.overlay().ops());
+        p.put("bplustree.wal.replayedRecords", replayed.records());
+        p.put("bplustree.wal.tornTailBytes", replayed.tornBytes());
         p.put("bplustree.readers.pinned", readers.pinCount());
+        long walBytes;
         writeLock.lock();
         try {
             p.put("bplustree.pages.reusable", free.reusableCount());
             p.put("bplustree.pages.pending", free.pendingCount());
             p.put("bplustree.fileBytes", file.fileLength());
+            walBytes = wal.size();
+            p.put("bplustree.wal.bytes", walBytes);
         } finally {
             writeLock.unlock();
         }
-        return new EngineStats((long) m.highWater() * file.pageSize, 0, p);
+        return new EngineStats((long) m.highWater() * file.pageSize + walBytes, st.overlay().bytes(), p);
     }
 
-    /** The committed tree's shape and counts, checked page by page (tests and tools). */
+    /** Checkpoints, then checks the tree's shape and counts page by page (tests and tools). */
     TreeChecker.Report check() {
         checkOpen();
-        ReaderTable.Pin pin = readers.pin(this::currentMeta);
+        writeLock.lock();
+        try {
+            checkpointLocked();
+        } catch (IOException e) {
+            throw new StorageIOException("checkpoint before the check failed", e);
+        } finally {
+            writeLock.unlock();
+        }
+        ReaderTable.Pin pin = readers.pin(this::currentState);
         try {
             return new TreeChecker(reader, pin.meta).run();
         } finally {
@@ -658,26 +756,32 @@ public final class BPlusTreeEngine implements StorageEngine {
             if (closed) {
                 return;
             }
-            closed = true;
             IOException failure = null;
             try {
                 if (halted == null) {
-                    syncLocked();
+                    checkpointLocked(); // a clean close leaves an empty log and a durable tree
                 }
             } catch (IOException e) {
                 failure = e;
+            } catch (RuntimeException e) {
+                halted = e;
+            }
+            closed = true;
+            if (checkpointer != null) {
+                checkpointer.interrupt();
             }
             file.unmap();
             try {
                 if (halted == null && failure == null) {
                     // no mapping is left, so shrinking the file cannot fault a reader (PITFALLS #27)
-                    file.channel.truncate((long) current.highWater() * file.pageSize);
+                    file.channel.truncate((long) current.tree().highWater() * file.pageSize);
                     file.channel.force(true);
                 }
             } catch (IOException e) {
                 failure = e;
             }
             try {
+                wal.close();
                 file.channel.close();
                 lock.release();
                 lockChannel.close();

@@ -36,12 +36,14 @@ final class ReaderTable {
         private long p1, p2, p3, p4, p5, p6, p7;
     }
 
-    /** A reader's hold on one committed tree. */
+    /** A reader's hold on one state (and so on its checkpointed tree). */
     static final class Pin {
+        final State state;
         final Meta meta;
 
-        Pin(Meta meta) {
-            this.meta = meta;
+        Pin(State state) {
+            this.state = state;
+            this.meta = state.tree();
         }
     }
 
@@ -57,11 +59,11 @@ final class ReaderTable {
         return mine.get();
     }
 
-    /** Publishes the current tree in this thread's slot and returns it. */
-    static Meta enter(Slot slot, Supplier<Meta> current) {
+    /** Publishes the current state's tree in this thread's slot and returns the state. */
+    static State enter(Slot slot, Supplier<State> current) {
         while (true) {
-            Meta m = current.get();
-            TXN.setVolatile(slot, m.txn());
+            State m = current.get();
+            TXN.setVolatile(slot, m.tree().txn());
             if (current.get() == m) {
                 return m;
             }
@@ -72,9 +74,9 @@ final class ReaderTable {
         TXN.setRelease(slot, IDLE);
     }
 
-    Pin pin(Supplier<Meta> current) {
+    Pin pin(Supplier<State> current) {
         while (true) {
-            Meta m = current.get();
+            State m = current.get();
             Pin p = new Pin(m);
             pins.add(p);
             if (current.get() == m) {
@@ -85,7 +87,7 @@ final class ReaderTable {
     }
 
     /** Pins a tree that is already pinned (by a snapshot), so it stays pinned on its own. */
-    Pin pinAgain(Meta pinned) {
+    Pin pinAgain(State pinned) {
         Pin p = new Pin(pinned);
         pins.add(p);
         return p;

@@ -34,7 +34,7 @@ class SpaceAndConcurrencyTest {
 
     private EngineConfig config(Path dir) {
         return EngineConfig.builder(dir).option("pageSizeBytes", "1024").option("mapChunkBytes", "1MiB")
-                .option("maxUnsyncedFreedPages", "256").build();
+                .option("checkpointEveryOps", "500").build();
     }
 
     private static byte[] k(int i) {
@@ -62,7 +62,7 @@ class SpaceAndConcurrencyTest {
             overwriteAll(db, n, 0);
             long after = 0;
             List<Long> sizes = new ArrayList<>();
-            for (int round = 1; round <= 30; round++) {
+            for (int round = 1; round <= 25; round++) {
                 overwriteAll(db, n, round);
                 sizes.add(db.stats().diskBytes());
             }
@@ -103,7 +103,7 @@ class SpaceAndConcurrencyTest {
                 assertThat(i).isEqualTo(n);
             }
             snap.close();
-            for (int round = 21; round <= 40; round++) {
+            for (int round = 21; round <= 32; round++) {
                 overwriteAll(db, n, round);
             }
             assertThat(db.stats().diskBytes()).as("after the snapshot closes its pages are reused").isEqualTo(pinnedSize);

@@ -37,10 +37,10 @@ class TreeInvariantTest {
         Random rnd = new Random(seed);
         TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
         EngineConfig config = EngineConfig.builder(tmp.resolve("p" + pageSize)).option("pageSizeBytes", String.valueOf(pageSize))
-                .option("mapChunkBytes", "1MiB").build();
+                .option("mapChunkBytes", "1MiB").option("checkpointEveryOps", "300").build();
         BPlusTreeEngine db = BPlusTreeEngine.open(config);
         try {
-            for (int step = 0; step < 3000; step++) {
+            for (int step = 0; step < 2000; step++) {
                 String where = "seed=" + seed + " step " + step;
                 int op = rnd.nextInt(100);
                 if (op < 45) {
