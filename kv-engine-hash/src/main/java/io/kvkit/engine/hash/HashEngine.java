@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -1137,44 +1136,43 @@ public final class HashEngine implements StorageEngine {
         out.sealed = true;
     }
 
-    /** Writes {@code index.hint}: the table copied under the write lock, written to disk outside it. */
+    /**
+     * Writes {@code index.hint}: the live table goes to the page cache under the write lock (a
+     * consistent image, and no second copy of the table in memory), the fsync happens outside it.
+     */
     private void writeIndexCheckpoint() throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            IndexCheckpointFile.Header header;
-            MemorySegment copy;
-            List<Retired> covered;
-            writeLock.lock();
-            try {
-                checkWritable();
-                HashIndex t = read.index;
-                copy = arena.allocate(t.memoryBytes(), 64);
-                MemorySegment.copy(t.slots(), 0, copy, 0, t.memoryBytes());
-                List<IndexCheckpointFile.SegmentInfo> infos = new ArrayList<>();
-                for (LogSegment s : segments.values()) {
-                    infos.add(new IndexCheckpointFile.SegmentInfo(s.fileId, s.lowId, s.deadBytes.get(), s.minSequence, s.end,
-                            s.sealed, false));
-                }
-                for (Retired r : graveyard) {
-                    LogSegment s = r.segment;
-                    infos.add(new IndexCheckpointFile.SegmentInfo(s.fileId, s.lowId, s.end, s.minSequence, s.end, true, true));
-                }
-                header = new IndexCheckpointFile.Header(lastSequence, active.fileId, active.end, nextFileId - 1, t.capacity, t.live,
-                        t.deleted, infos);
-                bytesSinceIndexCheckpoint = 0;
-                covered = new ArrayList<>(graveyard);
-            } finally {
-                writeLock.unlock();
+        Path tmp;
+        List<Retired> covered;
+        writeLock.lock();
+        try {
+            checkWritable();
+            HashIndex t = read.index;
+            List<IndexCheckpointFile.SegmentInfo> infos = new ArrayList<>();
+            for (LogSegment s : segments.values()) {
+                infos.add(new IndexCheckpointFile.SegmentInfo(s.fileId, s.lowId, s.deadBytes.get(), s.minSequence, s.end,
+                        s.sealed, false));
             }
-            IndexCheckpointFile.write(dir, header, copy);
-            indexCheckpoints.incrementAndGet();
-            writeLock.lock();
-            try {
-                for (Retired r : covered) {
-                    r.needsIndexCheckpoint = false;
-                }
-            } finally {
-                writeLock.unlock();
+            for (Retired r : graveyard) {
+                LogSegment s = r.segment;
+                infos.add(new IndexCheckpointFile.SegmentInfo(s.fileId, s.lowId, s.end, s.minSequence, s.end, true, true));
             }
+            IndexCheckpointFile.Header header = new IndexCheckpointFile.Header(lastSequence, active.fileId, active.end, nextFileId - 1,
+                    t.capacity, t.live, t.deleted, infos);
+            tmp = IndexCheckpointFile.writeTemp(dir, header, t.slots());
+            bytesSinceIndexCheckpoint = 0;
+            covered = new ArrayList<>(graveyard);
+        } finally {
+            writeLock.unlock();
+        }
+        IndexCheckpointFile.publish(dir, tmp);
+        indexCheckpoints.incrementAndGet();
+        writeLock.lock();
+        try {
+            for (Retired r : covered) {
+                r.needsIndexCheckpoint = false;
+            }
+        } finally {
+            writeLock.unlock();
         }
     }
 

@@ -68,8 +68,12 @@ final class IndexCheckpointFile {
         return v;
     }
 
-    /** Writes {@code slots} (a private copy of the table) with {@code header}: temp file, fsync, rename, directory fsync. */
-    static void write(Path dir, Header header, MemorySegment slots) throws IOException {
+    /**
+     * Writes {@code slots} with {@code header} to a temp file, without forcing it: the caller
+     * holds the write lock so that the live table is consistent while it is copied into the page
+     * cache (no second copy of the table in memory), then calls {@link #publish} without the lock.
+     */
+    static Path writeTemp(Path dir, Header header, MemorySegment slots) throws IOException {
         Path tmp = dir.resolve(FILE_NAME + ".tmp");
         ByteBuffer head = ByteBuffer.allocate(FIXED_BYTES + header.segments().size() * SEGMENT_BYTES + 4).order(ByteOrder.LITTLE_ENDIAN);
         head.putLong(HINT_MAGIC).putInt(FORMAT_VERSION).putInt(header.segments().size()).putLong(header.lastSequence())
@@ -84,17 +88,24 @@ final class IndexCheckpointFile {
         head.putInt((int) crc.getValue());
         head.flip();
         CRC32C tableCrc = new CRC32C();
-        tableCrc.update(slots.asByteBuffer());
-        ByteBuffer tail = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int) tableCrc.getValue());
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             long pos = 0;
             pos += writeFully(ch, head, pos);
             long chunk = 8L << 20;
             for (long off = 0; off < slots.byteSize(); off += chunk) {
-                pos += writeFully(ch, slots.asSlice(off, Math.min(chunk, slots.byteSize() - off)).asByteBuffer(), pos);
+                MemorySegment part = slots.asSlice(off, Math.min(chunk, slots.byteSize() - off));
+                tableCrc.update(part.asByteBuffer());
+                pos += writeFully(ch, part.asByteBuffer(), pos);
             }
-            writeFully(ch, tail, pos);
+            writeFully(ch, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int) tableCrc.getValue()), pos);
+        }
+        return tmp;
+    }
+
+    /** Forces the temp file, renames it over {@code index.hint} and fsyncs the directory. */
+    static void publish(Path dir, Path tmp) throws IOException {
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             ch.force(true);
         }
         Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
