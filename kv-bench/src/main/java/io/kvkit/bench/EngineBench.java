@@ -73,8 +73,9 @@ public final class EngineBench implements Callable<Integer> {
             + EngineBenchOptions.QUICK_N + ").")
     Integer n;
 
-    @Option(names = "--quick", description = "A quick run: N = " + EngineBenchOptions.QUICK_N + " unless --n is given, "
-            + EngineBenchOptions.QUICK_STORE_TIMEOUT_SECONDS + " s per store at most.")
+    @Option(names = "--quick", description = "A quick run: N = " + EngineBenchOptions.QUICK_N + " unless --n is given, each workload "
+            + "stopped after " + EngineBenchOptions.QUICK_MAX_SECONDS_PER_WORKLOAD + " s, " + EngineBenchOptions.QUICK_STORE_TIMEOUT_SECONDS
+            + " s per store at most.")
     boolean quick;
 
     @Option(names = "--key-bytes", paramLabel = "BYTES", description = "Key length (default ${DEFAULT-VALUE}).")
@@ -100,6 +101,11 @@ public final class EngineBench implements Callable<Integer> {
     @Option(names = "--timeout-seconds", paramLabel = "S", description = "Kill a store's JVM after this long (default "
             + EngineBenchOptions.DEFAULT_STORE_TIMEOUT_SECONDS + "; --quick: " + EngineBenchOptions.QUICK_STORE_TIMEOUT_SECONDS + ").")
     Long timeoutSeconds;
+
+    @Option(names = "--max-seconds-per-workload", paramLabel = "S", description = "Stop each workload's timed loop after this long "
+            + "(default: none; --quick: " + EngineBenchOptions.QUICK_MAX_SECONDS_PER_WORKLOAD + "). A stopped workload reports the "
+            + "operations it did, marked in the table.")
+    Double maxSecondsPerWorkload;
 
     @Option(names = "--note", paramLabel = "TEXT", description = "A note recorded with the results (repeatable), e.g. what shared the machine.")
     List<String> notes = new ArrayList<>();
@@ -167,13 +173,18 @@ public final class EngineBench implements Callable<Integer> {
         if (timeout < 1) {
             throw new IllegalArgumentException("--timeout-seconds must be at least 1, got " + timeout);
         }
+        double cap = maxSecondsPerWorkload != null ? maxSecondsPerWorkload
+                : quick ? EngineBenchOptions.QUICK_MAX_SECONDS_PER_WORKLOAD : 0;
+        if (cap < 0) {
+            throw new IllegalArgumentException("--max-seconds-per-workload must be 0 (no cap) or positive, got " + cap);
+        }
         String stamp = STAMP.format(Instant.now());
         Path enginesDir = repositoryRoot().resolve("bench-results").resolve("engines");
         Path outDir = out != null ? out : enginesDir.resolve(quick ? stamp + "-quick" : stamp); // quick runs are not committed
         Path latest = out != null ? null : enginesDir;
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"));
         return new EngineBenchOptions(storeNames, workloadIds, keys, keyBytes, valueBytes, seed, quick, outDir, latest, data, childHeap,
-                timeout, List.copyOf(notes));
+                timeout, cap, List.copyOf(notes));
     }
 
     /** The nearest directory at or above the working directory that holds bench-results/ or .git; else the working directory. */
@@ -242,7 +253,7 @@ public final class EngineBench implements Callable<Integer> {
             return new Parameters(o.n(), o.keyBytes(), o.valueBytes(), o.seed(), o.quick(), o.workloads(), ops,
                     "8-byte big-endian key number, zero padded", "50% compressible (db_bench --compression_ratio=0.5)",
                     "every operation timed with System.nanoTime into an HdrHistogram (3 significant digits); timing overhead included",
-                    o.childHeap());
+                    o.childHeap(), o.maxSecondsPerWorkload());
         }
 
         private StoreResult runChild(StoreKind kind, Path runData) throws IOException, InterruptedException {
@@ -253,7 +264,8 @@ public final class EngineBench implements Callable<Integer> {
             List<String> args = List.of("--store", kind.name(), "--workloads", String.join(",", o.workloads()), "--n", String.valueOf(o.n()),
                     "--key-bytes", String.valueOf(o.keyBytes()), "--value-bytes", String.valueOf(o.valueBytes()), "--seed",
                     String.valueOf(o.seed()), "--store-dir", runData.resolve(kind.name()).toString(), "--histogram-dir",
-                    o.outDir().resolve("hgrm").toString(), "--result", resultFile.toString());
+                    o.outDir().resolve("hgrm").toString(), "--max-seconds-per-workload", String.valueOf(o.maxSecondsPerWorkload()),
+                    "--result", resultFile.toString());
             List<String> cmd = ChildJvm.command(o.childHeap(), EngineBenchChild.class, args);
             stderr.printf("[%s] starting%n", kind.name());
             long t0 = System.nanoTime();

@@ -43,6 +43,8 @@ public final class EngineBenchChild implements Callable<Integer> {
     Path storeDir;
     @Option(names = "--histogram-dir")
     Path histogramDir;
+    @Option(names = "--max-seconds-per-workload", defaultValue = "0")
+    double maxSecondsPerWorkload;
     @Option(names = "--result", required = true)
     Path resultFile;
 
@@ -58,7 +60,7 @@ public final class EngineBenchChild implements Callable<Integer> {
         List<WorkloadResult> results = new ArrayList<>();
         Long diskAfterClose;
         try (WorkloadRunner runner = new WorkloadRunner(kind, storeDir, histogramDir, n, keyBytes, valueBytes, seed,
-                line -> System.err.println(line))) {
+                maxSecondsPerWorkload, line -> System.err.println(line))) {
             for (Workload w : list) {
                 results.add(runner.run(w));
             }

@@ -18,11 +18,12 @@ import java.util.List;
  * @param dataDir             parent of the stores' temporary directories
  * @param childHeap           -Xmx of each child JVM
  * @param storeTimeoutSeconds a child still running after this is killed and reported as timed out
+ * @param maxSecondsPerWorkload a workload's timed loop stops after this long (0: runs all its operations)
  * @param notes               free text recorded with the results (e.g. what else shared the machine)
  */
 public record EngineBenchOptions(List<String> stores, List<String> workloads, int n, int keyBytes, int valueBytes, long seed,
                                  boolean quick, Path outDir, Path latestDir, Path dataDir, String childHeap, long storeTimeoutSeconds,
-                                 List<String> notes) {
+                                 double maxSecondsPerWorkload, List<String> notes) {
     public static final int DEFAULT_N = 1_000_000;
     /** N of a quick run: every store and workload in well under 3 minutes on 2 cores. */
     public static final int QUICK_N = 50_000;
@@ -32,6 +33,8 @@ public record EngineBenchOptions(List<String> stores, List<String> workloads, in
     public static final String DEFAULT_CHILD_HEAP = "2g";
     public static final long DEFAULT_STORE_TIMEOUT_SECONDS = 3600;
     public static final long QUICK_STORE_TIMEOUT_SECONDS = 60;
+    /** A quick run stops each workload after this long, so slow stores cannot stretch it (full runs: no cap). */
+    public static final double QUICK_MAX_SECONDS_PER_WORKLOAD = 1.0;
     /** Value length bound: values come from a 1 MiB pool. */
     public static final int MAX_VALUE_BYTES = 512 * 1024;
     public static final int MAX_KEY_BYTES = 1024;

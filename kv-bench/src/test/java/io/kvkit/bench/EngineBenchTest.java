@@ -36,7 +36,7 @@ class EngineBenchTest {
     void tinyRunOverModelAndChmWritesJsonTableAndPlot() throws Exception {
         Path out = tmp.resolve("run");
         Outcome o = run("--engines", "model,chm", "--n", "2000", "--out", out.toString(), "--data-dir", tmp.resolve("data").toString(),
-                "--timeout-seconds", "120");
+                "--timeout-seconds", "120", "--max-seconds-per-workload", "0.5"); // bounded on a loaded machine
         assertThat(o.exit()).as(o.err()).isZero();
 
         JsonNode root = new ObjectMapper().readTree(out.resolve("results.json").toFile());

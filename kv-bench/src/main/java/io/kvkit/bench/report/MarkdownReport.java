@@ -46,6 +46,8 @@ public final class MarkdownReport {
                 .append(" bytes (").append(p.keyFormat()).append("), values ").append(p.valueBytes()).append(" bytes (")
                 .append(p.valueFormat()).append("), seed ").append(p.seed()).append(p.quick() ? ", quick run" : "")
                 .append("; one JVM per store (-Xmx").append(p.childJvmHeap()).append("); latency: ").append(p.latencyMethod())
+                .append(p.maxSecondsPerWorkload() > 0 ? String.format(Locale.ROOT, "; each workload stopped after %.1f s at most (†)",
+                        p.maxSecondsPerWorkload()) : "")
                 .append(".\n\n");
         for (String note : run.notes()) {
             md.append("> ").append(note).append("\n");
@@ -88,7 +90,8 @@ public final class MarkdownReport {
                     continue;
                 }
                 LatencySummary l = w.latency();
-                md.append(String.format(Locale.ROOT, "%,.0f | %.1f | %s | %s | %s | %s | %,d | %s |", w.opsPerSecond(), w.mbPerSecond(),
+                md.append(String.format(Locale.ROOT, "%,.0f%s | %.1f | %s | %s | %s | %s | %,d | %s |", w.opsPerSecond(),
+                        w.timeCapped() ? " †" : "", w.mbPerSecond(),
                         micros(l.p50Micros()), micros(l.p99Micros()), micros(l.p999Micros()),
                         s.durable() ? String.format(Locale.ROOT, "%.1f", w.diskBytes() / 1048576.0) : "—", mib(w.peakRssBytes()),
                         w.otherCpuShare() < 0 ? "?" : String.valueOf(Math.round(w.otherCpuShare() * 100))));
@@ -98,6 +101,11 @@ public final class MarkdownReport {
                 }
                 md.append("\n");
             }
+        }
+        boolean anyCapped = run.stores().stream().flatMap(st -> st.workloads().stream()).anyMatch(WorkloadResult::timeCapped);
+        if (anyCapped) {
+            md.append("\n† stopped by the time cap before its full operation count: fewer operations (see results.json), and the "
+                    + "workloads after it used the keys actually written.\n");
         }
         md.append("\nops/s counts the reader threads in readrandom2 and readwhilewriting; \"vs X\" is this row's ops/s over X's "
                 + "on the same workload (above 1: faster than X); disk is what the store's directory holds right after the workload "

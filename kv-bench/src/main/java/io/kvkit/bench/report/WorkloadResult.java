@@ -22,19 +22,20 @@ import java.util.Map;
  * @param otherCpuShare     share (0..1) of all cores' time that other processes used during the timed loop (-1: unknown);
  *                          high values mean the figure was disturbed by other work on the machine
  * @param preloaded         the keys were loaded untimed before the workload
+ * @param timeCapped        the workload was stopped by the time cap per workload before its full operation count
  * @param extra             workload-specific figures (readwhilewriting: the writer's)
  * @param histogramFile     the .hgrm percentile file, relative to the run directory
  */
 public record WorkloadResult(String workload, String status, String message, long operations, int threads, double seconds,
                              double opsPerSecond, double mbPerSecond, long bytes, LatencySummary latency, Long found, long diskBytes,
-                             long diskApparentBytes, long peakRssBytes, double otherCpuShare, boolean preloaded, Map<String, Object> extra,
+                             long diskApparentBytes, long peakRssBytes, double otherCpuShare, boolean preloaded, boolean timeCapped, Map<String, Object> extra,
                              String histogramFile) {
     public static final String OK = "ok";
     public static final String UNSUPPORTED = "unsupported";
     public static final String ERROR = "error";
 
     public static WorkloadResult notRun(String workload, String status, String message) {
-        return new WorkloadResult(workload, status, message, 0, 0, 0, 0, 0, 0, null, null, 0, 0, 0, -1, false, Map.of(), null);
+        return new WorkloadResult(workload, status, message, 0, 0, 0, 0, 0, 0, null, null, 0, 0, 0, -1, false, false, Map.of(), null);
     }
 
     public boolean ok() {

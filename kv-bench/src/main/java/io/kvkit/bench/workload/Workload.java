@@ -51,7 +51,7 @@ public enum Workload {
         return freshStore;
     }
 
-    /** Whether the workload expects every key 0..N-1 present (the runner preloads them untimed if not). */
+    /** Whether the workload reads or rewrites existing keys (the runner loads keys 0..N-1 untimed first if the store holds none). */
     public boolean needsAllKeys() {
         return needsAllKeys;
     }

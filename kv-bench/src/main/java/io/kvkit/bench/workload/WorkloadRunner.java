@@ -46,8 +46,12 @@ public final class WorkloadRunner implements AutoCloseable {
     private final long seed;
     private final Consumer<String> progress;
 
+    private final long capNanos;
+
     private BenchStore store;
-    private boolean holdsAllKeys;
+    /** The key numbers the store holds now, in no particular order: reads and overwrites pick from these. */
+    private final int[] live;
+    private int liveCount;
 
     /**
      * @param storeDir     the store's directory (created and emptied as needed; removed by {@link #close})
@@ -55,6 +59,19 @@ public final class WorkloadRunner implements AutoCloseable {
      */
     public WorkloadRunner(StoreKind kind, Path storeDir, Path histogramDir, int n, int keyBytes, int valueBytes, long seed,
                           Consumer<String> progress) {
+        this(kind, storeDir, histogramDir, n, keyBytes, valueBytes, seed, 0, progress);
+    }
+
+    /**
+     * @param maxSecondsPerWorkload stop a workload's timed loop after this long even if it has operations left (0: never);
+     *                              the result then says {@code timeCapped} and later workloads use the keys actually written
+     */
+    public WorkloadRunner(StoreKind kind, Path storeDir, Path histogramDir, int n, int keyBytes, int valueBytes, long seed,
+                          double maxSecondsPerWorkload, Consumer<String> progress) {
+        if (maxSecondsPerWorkload < 0) {
+            throw new IllegalArgumentException("the time cap per workload must be 0 (none) or positive, got " + maxSecondsPerWorkload);
+        }
+        this.capNanos = (long) (maxSecondsPerWorkload * 1e9);
         if (n < 1) {
             throw new IllegalArgumentException("N must be at least 1, got " + n);
         }
@@ -66,6 +83,7 @@ public final class WorkloadRunner implements AutoCloseable {
         this.values = new ValueSource(valueBytes, seed);
         this.seed = seed;
         this.progress = progress;
+        this.live = new int[n];
     }
 
     /** Runs {@code w}; failures and unsupported workloads become results, never exceptions. */
@@ -80,19 +98,13 @@ public final class WorkloadRunner implements AutoCloseable {
         try {
             if (w.freshStore()) {
                 openFresh(w == Workload.FILLSYNC);
-            } else if (w.needsAllKeys() && (store == null || !holdsAllKeys)) {
+            } else if (w.needsAllKeys() && (store == null || liveCount == 0)) {
                 openFresh(false);
                 preload();
                 preloaded = true;
             }
             System.gc(); // garbage of the previous phase should not be collected inside this one
-            WorkloadResult r = measure(w, preloaded);
-            holdsAllKeys = switch (w) {
-                case FILLSEQ, FILLRANDOM -> true;
-                case DELETERANDOM, FILLSYNC -> false;
-                default -> holdsAllKeys;
-            };
-            return r;
+            return measure(w, preloaded);
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             abandonStore();
             String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -109,20 +121,29 @@ public final class WorkloadRunner implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + storeDir, e);
         }
+        liveCount = 0;
         store = kind.open(new StoreOptions(storeDir, keys.keyBytes(), values.valueBytes(), n, syncEveryWrite));
-        holdsAllKeys = false;
     }
 
+    /** Loads keys 0..N-1 in order, untimed (stopping at the time cap, if any). */
     private void preload() {
         byte[] k = new byte[keys.keyBytes()];
         byte[] v = new byte[values.valueBytes()];
+        long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             keys.encode(i, k);
             values.fill(i, v);
             store.put(k, v, false);
+            live[liveCount++] = i;
+            if (capNanos > 0 && (i & 63) == 0 && System.nanoTime() - start > capNanos) {
+                break;
+            }
         }
         store.finishWrites();
-        holdsAllKeys = true;
+    }
+
+    private boolean capped(long start, long now) {
+        return capNanos > 0 && now - start > capNanos;
     }
 
     private WorkloadResult measure(Workload w, boolean preloaded) {
@@ -135,42 +156,95 @@ public final class WorkloadRunner implements AutoCloseable {
         long bytes;
         Long found = null;
         int threads = 1;
+        boolean timeCapped = false;
         CpuAccounting cpu = CpuAccounting.start();
         switch (w) {
-            case FILLSEQ, FILLRANDOM, OVERWRITE, FILLSYNC -> {
+            case FILLSEQ, FILLRANDOM, FILLSYNC -> {
+                // the store is empty: key numbers in ascending order, or a seeded permutation of 0..N-1
                 int[] order = w == Workload.FILLSEQ ? null : KeyOrder.permutation(n, seed + w.ordinal());
                 boolean sync = w == Workload.FILLSYNC;
                 byte[] k = new byte[keys.keyBytes()];
                 byte[] v = new byte[values.valueBytes()];
                 seconds0 = System.nanoTime();
                 long prev = seconds0;
-                for (int i = 0; i < ops; i++) {
-                    keys.encode(order == null ? i : order[i], k);
-                    values.fill(i + (long) w.ordinal() * n, v);
+                int done = 0;
+                while (done < ops) {
+                    int key = order == null ? done : order[done];
+                    keys.encode(key, k);
+                    values.fill(done + (long) w.ordinal() * n, v);
                     store.put(k, v, sync);
+                    live[liveCount++] = key;
+                    done++;
                     long now = System.nanoTime();
                     h.recordValue(now - prev);
                     prev = now;
+                    if (capped(seconds0, now)) {
+                        break;
+                    }
                 }
                 store.finishWrites();
                 seconds1 = System.nanoTime();
+                timeCapped = done < ops;
+                ops = done;
+                bytes = ops * pair;
+            }
+            case OVERWRITE -> {
+                // every key present, once each, in a seeded permutation
+                int[] order = KeyOrder.permutation(liveCount, seed + w.ordinal());
+                ops = Math.min(ops, liveCount);
+                byte[] k = new byte[keys.keyBytes()];
+                byte[] v = new byte[values.valueBytes()];
+                seconds0 = System.nanoTime();
+                long prev = seconds0;
+                int done = 0;
+                while (done < ops) {
+                    keys.encode(live[order[done]], k);
+                    values.fill(done + (long) w.ordinal() * n, v);
+                    store.put(k, v, false);
+                    done++;
+                    long now = System.nanoTime();
+                    h.recordValue(now - prev);
+                    prev = now;
+                    if (capped(seconds0, now)) {
+                        break;
+                    }
+                }
+                store.finishWrites();
+                seconds1 = System.nanoTime();
+                timeCapped = done < ops;
+                ops = done;
                 bytes = ops * pair;
             }
             case DELETERANDOM -> {
-                int[] order = KeyOrder.permutation(n, seed + w.ordinal());
+                int[] order = KeyOrder.permutation(liveCount, seed + w.ordinal());
+                ops = Math.min(ops, liveCount);
                 byte[] k = new byte[keys.keyBytes()];
                 seconds0 = System.nanoTime();
                 long prev = seconds0;
-                for (int i = 0; i < ops; i++) {
-                    keys.encode(order[i], k);
+                int done = 0;
+                while (done < ops) {
+                    keys.encode(live[order[done]], k);
                     store.delete(k);
+                    done++;
                     long now = System.nanoTime();
                     h.recordValue(now - prev);
                     prev = now;
+                    if (capped(seconds0, now)) {
+                        break;
+                    }
                 }
                 store.finishWrites();
                 seconds1 = System.nanoTime();
+                timeCapped = done < ops;
+                ops = done;
                 bytes = ops * keys.keyBytes();
+                // what is left: the keys after the deleted prefix of the permutation
+                int[] remaining = new int[liveCount - done];
+                for (int i = done; i < liveCount; i++) {
+                    remaining[i - done] = live[order[i]];
+                }
+                System.arraycopy(remaining, 0, live, 0, remaining.length);
+                liveCount = remaining.length;
             }
             case READRANDOM, READMISSING, READRANDOM2 -> {
                 threads = w == Workload.READRANDOM2 ? Workload.READRANDOM2_THREADS : 1;
@@ -185,11 +259,15 @@ public final class WorkloadRunner implements AutoCloseable {
                 seconds1 = span[1];
                 long f = 0;
                 long wrong = 0;
+                long done = 0;
                 for (ReadTally t : tallies) {
                     h.add(t.histogram);
                     f += t.found;
                     wrong += t.wrongLength;
+                    done += t.done;
                 }
+                timeCapped = done < ops;
+                ops = done;
                 found = f;
                 bytes = f * pair;
                 checkReads(w, ops, f, wrong);
@@ -200,18 +278,25 @@ public final class WorkloadRunner implements AutoCloseable {
                 long entries = 0;
                 seconds0 = System.nanoTime();
                 long prev = seconds0;
-                for (long i = 0; i < ops; i++) {
-                    keys.encode(r.nextInt(n), k);
+                long done = 0;
+                while (done < ops) {
+                    keys.encode(live[r.nextInt(liveCount)], k);
                     entries += store.seekAndRead(k, Workload.SEEK_NEXTS + 1);
+                    done++;
                     long now = System.nanoTime();
                     h.recordValue(now - prev);
                     prev = now;
+                    if (capped(seconds0, now)) {
+                        break;
+                    }
                 }
                 seconds1 = System.nanoTime();
+                timeCapped = done < ops;
+                ops = done;
                 bytes = entries * pair;
                 extra.put("entriesRead", entries);
                 // seeks near the end read fewer entries; half the full count means keys or order are lost
-                if (n > 2 * (Workload.SEEK_NEXTS + 1) && entries < ops * (Workload.SEEK_NEXTS + 1) / 2) {
+                if (liveCount > 2 * (Workload.SEEK_NEXTS + 1) && entries < ops * (Workload.SEEK_NEXTS + 1) / 2) {
                     throw new IllegalStateException("seekrandom read only " + entries + " entries for " + ops + " seeks: the store lost keys or order");
                 }
             }
@@ -222,6 +307,8 @@ public final class WorkloadRunner implements AutoCloseable {
                 seconds0 = span[0];
                 seconds1 = span[1];
                 h.add(reader.histogram);
+                timeCapped = reader.done < ops;
+                ops = reader.done;
                 found = reader.found;
                 bytes = reader.found * pair;
                 checkReads(w, ops, reader.found, reader.wrongLength);
@@ -238,10 +325,10 @@ public final class WorkloadRunner implements AutoCloseable {
         long disk = DirectorySize.allocatedBytes(storeDir);
         long apparent = DirectorySize.apparentBytes(storeDir);
         WorkloadResult r = new WorkloadResult(w.id(), WorkloadResult.OK, null, ops, threads, secs, ops / secs, bytes / secs / 1e6, bytes,
-                LatencySummary.of(h), found, disk, apparent, ProcessMemory.peakRssBytes(), otherCpu, preloaded, extra, hgrm);
+                LatencySummary.of(h), found, disk, apparent, ProcessMemory.peakRssBytes(), otherCpu, preloaded, timeCapped, extra, hgrm);
         progress.accept(String.format("%-16s %,12d ops %8.2f s %,14.0f ops/s  p50 %.2f us  p99 %.2f us  others' CPU %s%s", w.id(), ops,
                 secs, r.opsPerSecond(), r.latency().p50Micros(), r.latency().p99Micros(),
-                otherCpu < 0 ? "?" : Math.round(otherCpu * 100) + "%", preloaded ? "  (preloaded)" : ""));
+                otherCpu < 0 ? "?" : Math.round(otherCpu * 100) + "%", (preloaded ? "  (preloaded)" : "") + (timeCapped ? "  (time cap)" : "")));
         return r;
     }
 
@@ -327,6 +414,7 @@ public final class WorkloadRunner implements AutoCloseable {
         final Histogram histogram = newHistogram();
         long found;
         long wrongLength;
+        long done;
 
         ReadTally(long ops, SplittableRandom random, boolean missing) {
             this.ops = ops;
@@ -339,9 +427,10 @@ public final class WorkloadRunner implements AutoCloseable {
             if (missing) {
                 k[k.length - 1] = 1; // sorts between key i and key i+1, never written
             }
-            long prev = System.nanoTime();
-            for (long i = 0; i < ops; i++) {
-                keys.encode(random.nextInt(n), k);
+            long start = System.nanoTime();
+            long prev = start;
+            while (done < ops) {
+                keys.encode(live[random.nextInt(liveCount)], k);
                 byte[] v = store.get(k);
                 if (v != null) {
                     found++;
@@ -349,9 +438,13 @@ public final class WorkloadRunner implements AutoCloseable {
                         wrongLength++;
                     }
                 }
+                done++;
                 long now = System.nanoTime();
                 histogram.recordValue(now - prev);
                 prev = now;
+                if (capped(start, now)) {
+                    break;
+                }
             }
         }
     }
@@ -371,7 +464,7 @@ public final class WorkloadRunner implements AutoCloseable {
             byte[] v = new byte[values.valueBytes()];
             long prev = System.nanoTime();
             while (!stop.get()) {
-                keys.encode(random.nextInt(n), k);
+                keys.encode(live[random.nextInt(liveCount)], k);
                 values.fill(ops, v);
                 store.put(k, v, false);
                 ops++;
@@ -423,7 +516,7 @@ public final class WorkloadRunner implements AutoCloseable {
             progress.accept("closing after a failure failed too: " + e);
         }
         store = null;
-        holdsAllKeys = false;
+        liveCount = 0;
     }
 
     /** Closes the store (if open) and deletes its directory. */

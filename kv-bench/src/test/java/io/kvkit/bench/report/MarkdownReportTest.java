@@ -12,7 +12,7 @@ class MarkdownReportTest {
 
     private static WorkloadResult ok(String workload, double opsPerSecond) {
         return new WorkloadResult(workload, WorkloadResult.OK, null, 1000, 1, 1000 / opsPerSecond, opsPerSecond, 1.0, 116_000,
-                new LatencySummary(1000, 1, 1, 2, 3, 4), null, 1 << 20, 1 << 20, 100 << 20, 0.25, false, Map.of(), null);
+                new LatencySummary(1000, 1, 1, 2, 3, 4), null, 1 << 20, 1 << 20, 100 << 20, 0.25, false, false, Map.of(), null);
     }
 
     private static StoreResult store(String name, boolean durable, WorkloadResult... workloads) {
@@ -23,7 +23,7 @@ class MarkdownReportTest {
     private static RunResult run(StoreResult... stores) {
         Machine m = new Machine("cpu", 2, 24L << 30, "disk", "jdk", "os", "2026-11-25T00:00:00Z", "0.1 0.1 0.1", "0.2 0.2 0.2");
         Parameters p = new Parameters(1000, 16, 100, 1, false, List.of("fillrandom", "readrandom"),
-                Map.of("fillrandom", 1000L, "readrandom", 1000L), "kf", "vf", "every op", "2g");
+                Map.of("fillrandom", 1000L, "readrandom", 1000L), "kf", "vf", "every op", "2g", 0);
         return new RunResult(RunResult.SCHEMA, "start", "end", m, p, List.of("note one"), List.of(stores));
     }
 

@@ -23,11 +23,11 @@ class WorkloadRunnerTest {
     @Test
     void everyWorkloadRunsOnTheModelEngineInProcess() {
         StoreKind model = StoreCatalog.discover().get("model");
-        try (WorkloadRunner r = new WorkloadRunner(model, tmp.resolve("model"), null, 500, 16, 100, 7, line -> { })) {
+        try (WorkloadRunner r = new WorkloadRunner(model, tmp.resolve("model"), null, 300, 16, 100, 7, line -> { })) {
             for (Workload w : Workload.values()) {
                 WorkloadResult res = r.run(w);
                 assertThat(res.status()).as(w.id() + ": " + res.message()).isEqualTo(WorkloadResult.OK);
-                assertThat(res.operations()).isEqualTo(w.operations(500));
+                assertThat(res.operations()).isEqualTo(w.operations(300));
             }
         }
         assertThat(tmp.resolve("model")).doesNotExist();
@@ -42,6 +42,26 @@ class WorkloadRunnerTest {
             assertThat(read.message()).contains("readrandom found").contains("of 1000 keys that should all be present");
             // the next workload that needs data gets the keys reloaded, and fails the same way, not worse
             assertThat(r.run(Workload.READMISSING).ok()).isTrue();
+        }
+    }
+
+    @Test
+    void aTimeCapStopsSlowWorkloadsAndLaterOnesUseTheKeysActuallyWritten() {
+        StoreKind slow = new LossyKind(0, 200_000); // every write takes 0.2 ms
+        try (WorkloadRunner r = new WorkloadRunner(slow, tmp.resolve("slow"), null, 100_000, 16, 100, 7, 0.05, line -> { })) {
+            WorkloadResult fill = r.run(Workload.FILLRANDOM);
+            assertThat(fill.ok()).isTrue();
+            assertThat(fill.timeCapped()).isTrue();
+            assertThat(fill.operations()).isBetween(1L, 99_999L);
+            WorkloadResult read = r.run(Workload.READRANDOM);
+            assertThat(read.status()).as(read.message()).isEqualTo(WorkloadResult.OK); // found every key it asked for
+            assertThat(read.found()).isEqualTo(read.operations());
+            WorkloadResult delete = r.run(Workload.DELETERANDOM);
+            assertThat(delete.timeCapped()).isTrue();
+            assertThat(delete.operations()).isLessThan(fill.operations());
+            WorkloadResult again = r.run(Workload.READRANDOM2);
+            assertThat(again.status()).as(again.message()).isEqualTo(WorkloadResult.OK); // deleted keys are not asked for
+            assertThat(again.preloaded()).isFalse();
         }
     }
 
@@ -78,8 +98,20 @@ class WorkloadRunnerTest {
         }
     }
 
-    /** A store that silently drops every 7th put: what the runner's read checks exist for. */
+    /** A store that silently drops every {@code dropEvery}-th put (0: none) and takes {@code writeNanos} per put (4x per delete). */
     private static final class LossyKind implements StoreKind {
+        private final int dropEvery;
+        private final long writeNanos;
+
+        LossyKind() {
+            this(7, 0);
+        }
+
+        LossyKind(int dropEvery, long writeNanos) {
+            this.dropEvery = dropEvery;
+            this.writeNanos = writeNanos;
+        }
+
         @Override
         public String name() {
             return "lossy";
@@ -128,8 +160,16 @@ class WorkloadRunnerTest {
 
                 @Override
                 public void put(byte[] key, byte[] value, boolean sync) {
-                    if (++puts % 7 != 0) {
+                    spin();
+                    if (dropEvery == 0 || ++puts % dropEvery != 0) {
                         map.put(KeyFormat.decode(key), value.clone());
+                    }
+                }
+
+                private void spin() {
+                    long until = System.nanoTime() + writeNanos;
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
                     }
                 }
 
@@ -140,6 +180,9 @@ class WorkloadRunnerTest {
 
                 @Override
                 public void delete(byte[] key) {
+                    for (int i = 0; i < 4; i++) {
+                        spin(); // deletes are 4x slower than puts, so a delete-all cannot finish within a fill's time cap
+                    }
                     map.remove(KeyFormat.decode(key));
                 }
 
