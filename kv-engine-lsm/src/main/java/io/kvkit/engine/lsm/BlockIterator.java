@@ -18,6 +18,7 @@ final class BlockIterator implements InternalIterator {
     private long current;
     private long nextEntry;
     private byte[] keyBuf = new byte[64];
+    private MemorySegment keySeg = MemorySegment.ofArray(keyBuf);
     private int keyLength;
     private long seq;
     private int valueLength; // -1 = tombstone
@@ -78,8 +79,10 @@ final class BlockIterator implements InternalIterator {
         int klen = shared + unshared;
         if (klen > keyBuf.length) {
             keyBuf = Arrays.copyOf(keyBuf, Math.max(klen, keyBuf.length * 2));
+            keySeg = MemorySegment.ofArray(keyBuf);
         }
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, p, keyBuf, shared, unshared);
+        // segment-to-segment copy: no per-call layout checks
+        MemorySegment.copy(data, p, keySeg, shared, unshared);
         keyLength = klen;
         p += unshared;
         valueLength = (int) vfield - 1;
@@ -170,7 +173,7 @@ final class BlockIterator implements InternalIterator {
     @Override
     public byte[] value() {
         byte[] v = new byte[Math.max(0, valueLength)];
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, valueOffset, v, 0, v.length);
+        MemorySegment.copy(data, valueOffset, MemorySegment.ofArray(v), 0, v.length);
         return v;
     }
 

@@ -79,6 +79,7 @@ public final class LsmEngine implements StorageEngine {
     private final Condition writersChanged = mutex.newCondition();
     private final Condition backgroundChanged = mutex.newCondition();
     private final ChunkPool chunkPool;
+    private final BlockCache blockCache;
     private final ArrayDeque<Writer> writers = new ArrayDeque<>();
 
     // state guarded by mutex
@@ -159,6 +160,7 @@ public final class LsmEngine implements StorageEngine {
         this.options = options;
         this.limits = config.limits();
         this.compactPointer = new byte[options.numLevels()][];
+        this.blockCache = options.blockCacheSizeBytes() > 0 ? new BlockCache(options.blockCacheSizeBytes()) : null;
         // enough recycled chunks for the mutable memtable and every immutable one
         this.chunkPool = new ChunkPool((int) Math.min(4096,
                 (options.maxImmutableMemTables() + 1) * (options.writeBufferSizeBytes() / ChunkPool.CHUNK_BYTES + 2)));
@@ -201,7 +203,7 @@ public final class LsmEngine implements StorageEngine {
                 throw new CorruptionException(dir.resolve(Manifest.CURRENT), 0, "CURRENT is missing but the directory holds " + f
                         + "; refusing to start an empty store over existing data");
             }
-            state = new Manifest.State(0, new Version(options.numLevels()), 0, 1, 0);
+            state = new Manifest.State(0, new Version(options.numLevels()), 0, 1, 0, null);
         } else {
             state = Manifest.recover(dir, currentName, options.numLevels());
             if (state.version().numLevels() != options.numLevels()) {
@@ -217,9 +219,10 @@ public final class LsmEngine implements StorageEngine {
         for (FileMeta f : version.allFiles()) {
             Path p = dir.resolve(FileMeta.fileName(f.number()));
             if (!Files.exists(p)) {
-                throw new CorruptionException(p, 0, "SSTable referenced by the manifest is missing");
+                throw new CorruptionException(p, 0, "SSTable referenced by the manifest is missing"
+                        + (state.tornTail() == null ? "" : "; note: " + state.tornTail() + ", so the manifest may be damaged"));
             }
-            SsTableReader r = SsTableReader.open(p, f.number(), options.verifyChecksums(), tableStats);
+            SsTableReader r = SsTableReader.open(p, f.number(), options.verifyChecksums(), tableStats, blockCache);
             if (r.fileSize() != f.fileSize()) {
                 r.unref();
                 throw new CorruptionException(p, 0, "SSTable is " + r.fileSize() + " bytes; the manifest says " + f.fileSize());
@@ -313,7 +316,7 @@ public final class LsmEngine implements StorageEngine {
         FileMeta meta = writeTable(m.iterator(), number, new long[0], false, flushBytesWritten);
         if (meta != null) {
             Manifest.syncDirectory(dir);
-            tables.put(number, SsTableReader.open(dir.resolve(FileMeta.fileName(number)), number, options.verifyChecksums(), tableStats));
+            tables.put(number, SsTableReader.open(dir.resolve(FileMeta.fileName(number)), number, options.verifyChecksums(), tableStats, blockCache));
             VersionEdit e = new VersionEdit();
             e.added.add(new VersionEdit.LevelFile(0, meta));
             version = version.apply(e);
@@ -744,29 +747,28 @@ public final class LsmEngine implements StorageEngine {
         if (range == null) {
             throw new InvalidArgumentException("range must not be null; use KeyRange.ALL for every key");
         }
+        // The cursor reads only what its super version holds (tables and memtables stay alive
+        // while it holds the reference), so no sequence pin is needed: compaction never changes
+        // the files the cursor reads. The sequence is read after the super version, so every
+        // write at or below it that the super version can see is in it.
         SuperVersion sv;
-        long seq;
-        boolean ownPin;
-        mutex.lock();
-        try {
-            checkOpen();
+        while (true) {
             sv = current;
-            if (!sv.tryRef()) {
-                throw new IllegalStateException("current super version already released");
+            if (sv == null) {
+                throw new EngineClosedException("LSM store in " + dir + " is closed");
             }
-            if (readOptions.snapshot() == null) {
-                seq = visibleSeq;
-                pin(seq);
-                ownPin = true;
-            } else {
-                seq = readSeq(readOptions);
-                ownPin = false;
+            if (sv.tryRef()) {
+                break;
             }
+        }
+        long seq;
+        try {
+            seq = readSeq(readOptions);
         } catch (RuntimeException e) {
-            mutex.unlock();
+            sv.unref();
             throw e;
         }
-        mutex.unlock();
+        boolean ownPin = false;
         List<InternalIterator> sources = new ArrayList<>();
         sources.add(sv.mem.iterator());
         for (MemTable m : sv.imms) {
@@ -889,7 +891,7 @@ public final class LsmEngine implements StorageEngine {
         SsTableReader reader = null;
         if (meta != null) {
             Manifest.syncDirectory(dir);
-            reader = SsTableReader.open(dir.resolve(FileMeta.fileName(number)), number, options.verifyChecksums(), tableStats);
+            reader = SsTableReader.open(dir.resolve(FileMeta.fileName(number)), number, options.verifyChecksums(), tableStats, blockCache);
         }
         mutex.lock();
         try {
@@ -1219,7 +1221,7 @@ public final class LsmEngine implements StorageEngine {
         Manifest.syncDirectory(dir);
         List<SsTableReader> opened = new ArrayList<>();
         for (FileMeta f : outputs) {
-            opened.add(SsTableReader.open(dir.resolve(FileMeta.fileName(f.number())), f.number(), options.verifyChecksums(), tableStats));
+            opened.add(SsTableReader.open(dir.resolve(FileMeta.fileName(f.number())), f.number(), options.verifyChecksums(), tableStats, blockCache));
         }
         mutex.lock();
         try {
@@ -1509,6 +1511,11 @@ public final class LsmEngine implements StorageEngine {
         p.put("lsm.recovery.walRecords", recoveredWalRecords);
         p.put("lsm.recovery.tornTailBytes", recoveredTornTailBytes);
         p.put("lsm.halted", halted == null ? 0 : 1);
+        if (blockCache != null) {
+            p.put("lsm.blockCache.bytes", blockCache.usedBytes());
+            p.put("lsm.blockCache.hits", blockCache.hits.sum());
+            p.put("lsm.blockCache.misses", blockCache.misses.sum());
+        }
         return new EngineStats(disk, memory, p);
     }
 

@@ -25,7 +25,8 @@ import java.util.List;
  * @param level0SlowdownTriggerFiles    level-0 files from which every write group is delayed by 1 ms
  * @param level0StopTriggerFiles        level-0 files at which writes stall until compaction catches up
  * @param maxGroupCommitBytes           payload bytes one group commit gathers from waiting writers
- * @param verifyChecksums               check each block's CRC32C every time it is read
+ * @param verifyChecksums               check each block's CRC32C whenever it is read from the file
+ * @param blockCacheSizeBytes           cache of checked, decompressed data blocks; 0 disables it
  */
 public record LsmOptions(
         long writeBufferSizeBytes,
@@ -42,7 +43,8 @@ public record LsmOptions(
         int level0SlowdownTriggerFiles,
         int level0StopTriggerFiles,
         int maxGroupCommitBytes,
-        boolean verifyChecksums) {
+        boolean verifyChecksums,
+        long blockCacheSizeBytes) {
 
     /** Data block compression. */
     public enum Compression { NONE, LZ4 }
@@ -77,10 +79,13 @@ public record LsmOptions(
     public static final OptionSpec<Boolean> VERIFY_CHECKSUMS = OptionSpec.ofBoolean("verifyChecksums", true,
             "verify each SSTable block's CRC32C whenever it is read (always on in compaction and recovery)");
 
+    public static final OptionSpec<Long> BLOCK_CACHE_SIZE_BYTES = OptionSpec.ofLong("blockCacheSizeBytes", 256L << 20, 0,
+            1L << 40, "LRU cache of checked, decompressed data blocks (heap); 0 disables it");
+
     public static final List<OptionSpec<?>> SPECS = List.of(WRITE_BUFFER_SIZE_BYTES, MAX_IMMUTABLE_MEMTABLES, BLOCK_SIZE_BYTES,
             BLOCK_RESTART_INTERVAL, COMPRESSION, BLOOM_BITS_PER_KEY, TARGET_FILE_SIZE_BYTES, MAX_BYTES_FOR_LEVEL_BASE_BYTES,
             LEVEL_SIZE_MULTIPLIER, NUM_LEVELS, LEVEL0_COMPACTION_TRIGGER_FILES, LEVEL0_SLOWDOWN_TRIGGER_FILES,
-            LEVEL0_STOP_TRIGGER_FILES, MAX_GROUP_COMMIT_BYTES, VERIFY_CHECKSUMS);
+            LEVEL0_STOP_TRIGGER_FILES, MAX_GROUP_COMMIT_BYTES, VERIFY_CHECKSUMS, BLOCK_CACHE_SIZE_BYTES);
 
     public LsmOptions {
         if (!(level0CompactionTriggerFiles <= level0SlowdownTriggerFiles && level0SlowdownTriggerFiles <= level0StopTriggerFiles)) {
@@ -102,7 +107,7 @@ public record LsmOptions(
                 v.get(BLOCK_RESTART_INTERVAL), v.get(COMPRESSION), v.get(BLOOM_BITS_PER_KEY), v.get(TARGET_FILE_SIZE_BYTES),
                 v.get(MAX_BYTES_FOR_LEVEL_BASE_BYTES), v.get(LEVEL_SIZE_MULTIPLIER), v.get(NUM_LEVELS),
                 v.get(LEVEL0_COMPACTION_TRIGGER_FILES), v.get(LEVEL0_SLOWDOWN_TRIGGER_FILES), v.get(LEVEL0_STOP_TRIGGER_FILES),
-                v.get(MAX_GROUP_COMMIT_BYTES), v.get(VERIFY_CHECKSUMS));
+                v.get(MAX_GROUP_COMMIT_BYTES), v.get(VERIFY_CHECKSUMS), v.get(BLOCK_CACHE_SIZE_BYTES));
     }
 
     /** Target bytes of {@code level} (1 and up). */

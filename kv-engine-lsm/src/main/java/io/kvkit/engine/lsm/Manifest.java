@@ -106,7 +106,8 @@ final class Manifest implements AutoCloseable {
     }
 
     /** What the live manifest says. */
-    record State(long manifestNumber, Version version, long logNumber, long nextFileNumber, long lastSequence) {
+    record State(long manifestNumber, Version version, long logNumber, long nextFileNumber, long lastSequence,
+                 String tornTail) {
     }
 
     /** The name the CURRENT file holds, or null when there is no CURRENT (a new store). */
@@ -138,6 +139,7 @@ final class Manifest implements AutoCloseable {
         }
         Version[] version = {new Version(numLevels)};
         long[] fields = {-1, -1, -1}; // logNumber, nextFileNumber, lastSequence
+        String[] torn = {null};
         try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             MemorySegment data = ch.size() == 0 ? MemorySegment.NULL.reinterpret(0)
                     : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
@@ -164,11 +166,15 @@ final class Manifest implements AutoCloseable {
             if (scan.tornBytes() > 0 && scan.tornReason().contains("checksum")) {
                 throw new CorruptionException(p, scan.validBytes(), "last manifest record is complete but fails its checksum");
             }
+            if (scan.tornBytes() > 0) {
+                torn[0] = p.getFileName() + " ends in an incomplete record at offset " + scan.validBytes() + " ("
+                        + scan.tornReason() + "), taken for an edit cut short by a crash";
+            }
         }
         if (fields[0] < 0 || fields[1] < 0 || fields[2] < 0) {
             throw new CorruptionException(p, 0, "manifest lacks log number, next file number or last sequence");
         }
-        return new State(number, version[0], fields[0], fields[1], fields[2]);
+        return new State(number, version[0], fields[0], fields[1], fields[2], torn[0]);
     }
 
     @Override

@@ -27,14 +27,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * n+8  int  value length, or -1 for a tombstone
  * n+12 int  unused
  * n+16 long sequence
- * n+24 int[height] next offsets (0 = end; offset 0 is the head, never a successor)
+ * n+24 long the key's first 8 bytes, big-endian, zero-padded (most comparisons end here)
+ * n+32 int[height] next addresses (0 = end; address 0 is the head, never a successor)
  * ...  key bytes, then value bytes
  * </pre>
  */
 final class MemTable {
     static final int MAX_HEIGHT = 12;
-    private static final int HEADER = 24;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final int HEADER = 32;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final VarHandle NEXT = ValueLayout.JAVA_INT.varHandle();
 
     private static final int MAX_CHUNKS = 2047;
@@ -159,21 +161,23 @@ final class MemTable {
         seg.set(INT, n, h);
         seg.set(INT, n + 4, key.length);
         seg.set(INT, n + 8, vlen);
-        seg.set(ValueLayout.JAVA_LONG, n + 16, seq);
+        seg.set(LONG, n + 16, seq);
+        seg.set(LONG, n + 24, prefixOf(key));
         long keyOff = n + HEADER + 4L * h;
-        MemorySegment.copy(key, 0, seg, ValueLayout.JAVA_BYTE, keyOff, key.length);
+        MemorySegment.copy(MemorySegment.ofArray(key), 0, seg, keyOff, key.length);
         if (vlen > 0) {
-            MemorySegment.copy(value, 0, seg, ValueLayout.JAVA_BYTE, keyOff + key.length, vlen);
+            MemorySegment.copy(MemorySegment.ofArray(value), 0, seg, keyOff + key.length, vlen);
         }
         // find predecessors at every level
         int x = 0;
         int top = height;
         MemorySegment keySeg = MemorySegment.ofArray(key);
+        long prefix = prefixOf(key);
         for (int level = MAX_HEIGHT - 1; level >= 0; level--) {
             if (level < top) {
                 while (true) {
                     int next = nextAt(x, level);
-                    if (next != 0 && compareNode(next, keySeg, key.length, seq) < 0) {
+                    if (next != 0 && compareNode(next, prefix, keySeg, key.length, seq) < 0) {
                         x = next;
                     } else {
                         break;
@@ -242,15 +246,28 @@ final class MemTable {
     }
 
     /** Compares the node's (key, seq) with (key, seq): user key ascending, then sequence descending. */
-    private int compareNode(int node, MemorySegment key, int keyLength, long seq) {
+    /** The first 8 bytes of a key as an unsigned big-endian number, zero-padded. */
+    static long prefixOf(byte[] key) {
+        long p = 0;
+        for (int i = 0; i < 8; i++) {
+            p = (p << 8) | (i < key.length ? key[i] & 0xFF : 0);
+        }
+        return p;
+    }
+
+    private int compareNode(int node, long prefix, MemorySegment key, int keyLength, long seq) {
         MemorySegment seg = seg(node);
         long n = local(node);
+        int pc = Long.compareUnsigned(seg.get(LONG, n + 24), prefix);
+        if (pc != 0) {
+            return pc;
+        }
         int h = seg.get(INT, n);
         int klen = seg.get(INT, n + 4);
         long off = n + HEADER + 4L * h;
         long mm = MemorySegment.mismatch(seg, off, off + klen, key, 0, keyLength);
         if (mm == -1) {
-            long nodeSeq = seg.get(ValueLayout.JAVA_LONG, n + 16);
+            long nodeSeq = seg.get(LONG, n + 16);
             return Long.compare(seq, nodeSeq);
         }
         if (mm == klen) {
@@ -263,12 +280,12 @@ final class MemTable {
     }
 
     /** The first node at or after (key, seq), or 0. */
-    private int seekNode(MemorySegment key, int keyLength, long seq) {
+    private int seekNode(long prefix, MemorySegment key, int keyLength, long seq) {
         int x = 0;
         for (int level = height - 1; level >= 0; level--) {
             while (true) {
                 int next = nextAt(x, level);
-                if (next != 0 && compareNode(next, key, keyLength, seq) < 0) {
+                if (next != 0 && compareNode(next, prefix, key, keyLength, seq) < 0) {
                     x = next;
                 } else {
                     break;
@@ -284,7 +301,7 @@ final class MemTable {
      */
     LookupResult get(byte[] key, long seq) {
         MemorySegment keySeg = MemorySegment.ofArray(key);
-        int node = seekNode(keySeg, key.length, seq);
+        int node = seekNode(prefixOf(key), keySeg, key.length, seq);
         if (node == 0) {
             return LookupResult.NOT_FOUND;
         }
@@ -301,7 +318,7 @@ final class MemTable {
             return LookupResult.DELETED;
         }
         byte[] v = new byte[vlen];
-        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off + klen, v, 0, vlen);
+        MemorySegment.copy(seg, off + klen, MemorySegment.ofArray(v), 0, vlen);
         return LookupResult.found(v);
     }
 
@@ -320,7 +337,7 @@ final class MemTable {
 
         @Override
         public void seek(byte[] key, long seq) {
-            node = seekNode(MemorySegment.ofArray(key), key.length, seq);
+            node = seekNode(prefixOf(key), MemorySegment.ofArray(key), key.length, seq);
         }
 
         @Override
@@ -340,7 +357,7 @@ final class MemTable {
             int h = seg.get(INT, n);
             int klen = seg.get(INT, n + 4);
             byte[] k = new byte[klen];
-            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, n + HEADER + 4L * h, k, 0, klen);
+            MemorySegment.copy(seg, n + HEADER + 4L * h, MemorySegment.ofArray(k), 0, klen);
             return k;
         }
 
@@ -366,7 +383,7 @@ final class MemTable {
 
         @Override
         public long seq() {
-            return seg(node).get(ValueLayout.JAVA_LONG, local(node) + 16);
+            return seg(node).get(LONG, local(node) + 16);
         }
 
         @Override
@@ -382,7 +399,7 @@ final class MemTable {
             int klen = seg.get(INT, n + 4);
             int vlen = seg.get(INT, n + 8);
             byte[] v = new byte[Math.max(0, vlen)];
-            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, n + HEADER + 4L * h + klen, v, 0, v.length);
+            MemorySegment.copy(seg, n + HEADER + 4L * h + klen, MemorySegment.ofArray(v), 0, v.length);
             return v;
         }
 

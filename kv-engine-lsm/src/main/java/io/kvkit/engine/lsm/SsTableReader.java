@@ -50,6 +50,7 @@ final class SsTableReader {
     private final AtomicInteger refs = new AtomicInteger(1);
     private volatile boolean obsolete;
     private final TableStats stats;
+    private final BlockCache cache;
 
     /** Read counters shared by every table of an engine. */
     static final class TableStats {
@@ -60,7 +61,9 @@ final class SsTableReader {
         final LongAdder tableProbes = new LongAdder();
     }
 
-    private SsTableReader(Path path, long number, Arena arena, MemorySegment file, boolean verifyChecksums, TableStats stats) {
+    private SsTableReader(Path path, long number, Arena arena, MemorySegment file, boolean verifyChecksums, TableStats stats,
+                          BlockCache cache) {
+        this.cache = cache;
         this.path = path;
         this.number = number;
         this.arena = arena;
@@ -102,11 +105,11 @@ final class SsTableReader {
     }
 
     /** Maps and checks the footer, index and filter of an SSTable. */
-    static SsTableReader open(Path path, long number, boolean verifyChecksums, TableStats stats) {
+    static SsTableReader open(Path path, long number, boolean verifyChecksums, TableStats stats, BlockCache cache) {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return new SsTableReader(path, number, arena, seg, verifyChecksums, stats);
+            return new SsTableReader(path, number, arena, seg, verifyChecksums, stats, cache);
         } catch (IOException e) {
             ResourceCloser.closeArena(arena);
             throw new StorageIOException("cannot open SSTable " + path, e);
@@ -175,6 +178,24 @@ final class SsTableReader {
 
     // ---- blocks ----
 
+    /**
+     * A data block through the cache: a hit is a block that was checked (and decompressed) when
+     * it was loaded. Raw blocks are cached as slices of the mapping (no copy); they stay valid
+     * while the reader holds a reference to this table.
+     */
+    MemorySegment dataBlock(long offset, int size, boolean verify) {
+        if (cache == null || verify) {
+            return readBlock(offset, size, verify);
+        }
+        long key = BlockCache.key(number, offset);
+        MemorySegment b = cache.get(key);
+        if (b == null) {
+            b = readBlock(offset, size, true);
+            cache.put(key, b);
+        }
+        return b;
+    }
+
     /** The contents of the block at {@code offset}, checked and decompressed as needed. */
     MemorySegment readBlock(long offset, int size, boolean verify) {
         if (offset < 0 || size < 0 || offset + size + SsTableWriter.BLOCK_TRAILER_BYTES > file.byteSize() - SsTableWriter.FOOTER_BYTES) {
@@ -220,8 +241,6 @@ final class SsTableReader {
         return new CorruptionException(path, offset, "malformed block: " + e.getMessage(), e);
     }
 
-    private long lastIndexOffset;
-
     /** Decodes a block handle from the index iterator's current value. Returns {offset, size}. */
     private long[] handle(BlockIterator it) {
         MemorySegment v = it.valueSegment();
@@ -263,7 +282,7 @@ final class SsTableReader {
             }
             long[] h = handle(idx);
             blockOffset = h[0];
-            BlockIterator it = new BlockIterator(readBlock(h[0], (int) h[1], false));
+            BlockIterator it = new BlockIterator(dataBlock(h[0], (int) h[1], false));
             it.seek(key, seq);
             if (!it.valid() || !it.keyEquals(key)) {
                 // the key may continue in the next block when its versions span two blocks
@@ -272,7 +291,7 @@ final class SsTableReader {
                     if (idx.valid()) {
                         h = handle(idx);
                         blockOffset = h[0];
-                        it = new BlockIterator(readBlock(h[0], (int) h[1], false));
+                        it = new BlockIterator(dataBlock(h[0], (int) h[1], false));
                         it.seek(key, seq);
                     }
                 }
@@ -316,7 +335,7 @@ final class SsTableReader {
             }
             long[] h = handle(idx);
             blockOffset = h[0];
-            block.reset(readBlock(h[0], (int) h[1], verify));
+            block.reset(dataBlock(h[0], (int) h[1], verify));
             blockLoaded = true;
         }
 

@@ -293,7 +293,9 @@ class LsmCorruptionTest {
             try (StorageEngine db = open(dir, OPTIONS)) {
                 fail(where + ": opened a store with a damaged manifest: " + db.stats());
             } catch (CorruptionException e) {
-                assertThat(e.file().getFileName()).as(where).isEqualTo(manifest.getFileName());
+                // a flipped length in the last record reads as a record cut short by a crash; the
+                // files the lost edit had replaced are then missing, and the error says why
+                assertThat(e.getMessage()).as(where).contains(manifest.getFileName().toString());
             }
             deleteDir(dir);
         }
