@@ -893,9 +893,13 @@ public final class RaftCore {
     }
 
     private void bcastAppend() {
-        for (long peer : trk.progress().keySet()) {
-            if (peer != id) {
-                maybeSendAppend(peer, true);
+        for (Map.Entry<Long, Progress> e : trk.progress().entrySet()) {
+            long peer = e.getKey();
+            if (peer != id && maybeSendAppend(peer, true)) {
+                // pipeline: keep sending while the follower's window has room
+                while (e.getValue().state() == ProgressState.REPLICATE && maybeSendAppend(peer, false)) {
+                    // bounded by the inflights window
+                }
             }
         }
     }

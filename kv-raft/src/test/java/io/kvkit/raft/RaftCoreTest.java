@@ -1,0 +1,238 @@
+package io.kvkit.raft;
+
+import io.kvkit.raft.storage.MemoryRaftLogStorage;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Focused checks of the core's rules; the simulation and the scenario scripts cover the rest. */
+class RaftCoreTest {
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** PITFALLS #5 (etcd#14370): one voter must not apply an entry in the Ready that persists it. */
+    @Test
+    void singleVoterCommitsOnlyWhatIsDurable() {
+        TestCluster c = new TestCluster(1, o -> o);
+        c.leaderElected(1);
+        c.core(1).propose(b("x"));
+        Ready first = c.core(1).ready();
+        assertThat(first.entries()).extracting(Entry::data).containsExactly(b("x"));
+        assertThat(first.committedEntries()).as("not durable yet, so not committed").isEmpty();
+        assertThat(first.hardState()).isNull();
+        c.storages.get(1L).append(first.entries()); // the host persists it
+        c.core(1).advance(first);
+        Ready second = c.core(1).ready();
+        assertThat(second.hardState().commit()).isEqualTo(first.entries().getLast().index());
+        assertThat(second.committedEntries()).extracting(Entry::data).containsExactly(b("x"));
+    }
+
+    /** PITFALLS #6: a candidate's vote requests and a voter's grant go out only after the hard state persists. */
+    @Test
+    void votesLeaveOnlyAfterPersistence() {
+        TestCluster c = new TestCluster(3, o -> o.withPreVote(false));
+        c.core(1).campaign();
+        Ready rd = c.core(1).ready();
+        assertThat(rd.hardState()).isEqualTo(new HardState(2, 1, 1));
+        assertThat(rd.messages()).isEmpty();
+        assertThat(rd.messagesAfterPersist()).extracting(Message::type).containsOnly(MessageType.VOTE);
+        c.core(1).advance(rd);
+        c.core(2).step(Message.of(MessageType.VOTE).from(1).to(2).term(2).index(1).logTerm(1).build());
+        Ready v = c.core(2).ready();
+        assertThat(v.hardState().vote()).isEqualTo(1);
+        assertThat(v.messages()).isEmpty();
+        assertThat(v.messagesAfterPersist()).singleElement().extracting(Message::type).isEqualTo(MessageType.VOTE_RESPONSE);
+    }
+
+    @Test
+    void leaderReplicatesInParallelWithItsOwnWrite() {
+        TestCluster c = new TestCluster(3, o -> o);
+        c.leaderElected(1);
+        c.core(1).propose(b("x"));
+        Ready rd = c.core(1).ready();
+        assertThat(rd.entries()).hasSize(1);
+        assertThat(rd.messages()).extracting(Message::type).containsOnly(MessageType.APPEND);
+        assertThat(rd.messages()).hasSize(2);
+        c.core(1).advance(rd);
+    }
+
+    @Test
+    void proposalsOfOneCycleShareAppendMessages() {
+        TestCluster c = new TestCluster(3, o -> o);
+        c.leaderElected(1);
+        for (int i = 0; i < 10; i++) {
+            c.core(1).propose(b("p" + i));
+        }
+        c.stabilize();
+        List<Message> appends = c.sentOfType(MessageType.APPEND).stream().filter(m -> !m.entries().isEmpty()).toList();
+        assertThat(appends).hasSize(2).allSatisfy(m -> assertThat(m.entries()).hasSize(10));
+        assertThat(c.applied.get(2L)).filteredOn(e -> e.data().length > 0).hasSize(10);
+    }
+
+    @Test
+    void pipeliningIsBoundedByTheInflightWindow() {
+        TestCluster c = new TestCluster(3, o -> o.withMaxInflightMessages(2).withMaxMessageBytes(1));
+        c.leaderElected(1);
+        for (int i = 0; i < 6; i++) {
+            c.core(1).propose(b("p" + i));
+        }
+        Ready rd = c.handle(1);
+        // one entry per message (size limit), at most two messages in flight per follower
+        assertThat(rd.messages()).filteredOn(m -> m.to() == 2).hasSize(2)
+                .allSatisfy(m -> assertThat(m.entries()).hasSize(1));
+        assertThat(c.core(1).progress(2).inflights().full()).isTrue();
+        c.stabilize();
+        assertThat(c.core(2).commitIndex()).isEqualTo(c.core(1).lastIndex());
+    }
+
+    @Test
+    void pipeliningIsBoundedByBytes() {
+        TestCluster c = new TestCluster(3, o -> o.withMaxInflightBytes(100).withMaxMessageBytes(60));
+        c.leaderElected(1);
+        for (int i = 0; i < 10; i++) {
+            c.core(1).propose(new byte[40]);
+        }
+        Ready rd = c.handle(1);
+        // each 57-byte entry fills a message; two messages (114 bytes) exceed the 100-byte window
+        assertThat(rd.messages()).filteredOn(m -> m.to() == 2).hasSize(2);
+        c.stabilize();
+        assertThat(c.applied.get(3L)).filteredOn(e -> e.data().length > 0).hasSize(10);
+    }
+
+    @Test
+    void readIndexRequestsAreBatchedIntoOneHeartbeatRound() {
+        TestCluster c = new TestCluster(3, o -> o);
+        c.leaderElected(1);
+        for (long ctx = 1; ctx <= 5; ctx++) {
+            c.core(1).readIndex(ctx);
+        }
+        c.stabilize();
+        assertThat(c.sentOfType(MessageType.HEARTBEAT)).hasSize(2);
+        assertThat(c.reads.get(1L)).extracting(ReadState::context).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(c.reads.get(1L)).allSatisfy(r -> assertThat(r.index()).isEqualTo(c.core(1).commitIndex()));
+    }
+
+    @Test
+    void followerReadGetsItsIndexFromTheLeader() {
+        TestCluster c = new TestCluster(3, o -> o);
+        c.leaderElected(1);
+        c.core(1).propose(b("x"));
+        c.stabilize();
+        c.core(3).readIndex(42);
+        c.stabilize();
+        assertThat(c.reads.get(3L)).singleElement().satisfies(r -> {
+            assertThat(r.context()).isEqualTo(42);
+            assertThat(r.index()).isEqualTo(c.core(1).commitIndex());
+        });
+        assertThat(c.sentOfType(MessageType.READ_INDEX)).singleElement().extracting(Message::to).isEqualTo(1L);
+    }
+
+    @Test
+    void confChangeWaitsForFirstCommitOfTheTermAndForThePreviousChange() {
+        TestCluster c = new TestCluster(3, o -> o.withPreVote(false));
+        c.core(1).campaign();
+        // elected but the no-op is not committed yet (append acks are held back)
+        for (int i = 0; i < 6; i++) {
+            for (long id = 1; id <= 3; id++) {
+                if (c.core(id).hasReady()) {
+                    c.handle(id);
+                }
+            }
+            List<Message> batch = new ArrayList<>(c.inFlight);
+            c.inFlight.clear();
+            batch.stream().filter(m -> m.type() != MessageType.APPEND_RESPONSE).forEach(m -> c.core(m.to()).step(m));
+        }
+        assertThat(c.core(1).role()).isEqualTo(Role.LEADER);
+        assertThatThrownBy(() -> c.core(1).proposeConfChange(new ConfChange(ConfChange.Type.ADD_LEARNER, 4)))
+                .isInstanceOf(ProposalDroppedException.class).hasMessageContaining("not committed an entry of its term");
+        c.core(1).tick(); // a heartbeat round makes the leader resend what was not acknowledged
+        c.stabilize();
+        c.core(1).proposeConfChange(new ConfChange(ConfChange.Type.ADD_LEARNER, 4));
+        assertThatThrownBy(() -> c.core(1).proposeConfChange(new ConfChange(ConfChange.Type.ADD_LEARNER, 5)))
+                .isInstanceOf(ProposalDroppedException.class).hasMessageContaining("is not applied yet");
+        c.stabilize();
+        assertThat(c.core(1).confState().learners()).containsExactly(4L);
+        c.core(1).proposeConfChange(new ConfChange(ConfChange.Type.ADD_LEARNER, 5));
+    }
+
+    @Test
+    void uncommittedBytesAreBounded() {
+        TestCluster c = new TestCluster(3, o -> o.withMaxUncommittedEntriesBytes(100));
+        c.leaderElected(1);
+        c.core(1).propose(new byte[60]);
+        assertThatThrownBy(() -> c.core(1).propose(new byte[60])).isInstanceOf(ProposalDroppedException.class)
+                .hasMessageContaining("uncommitted");
+        c.stabilize();
+        c.core(1).propose(new byte[60]);
+    }
+
+    @Test
+    void noInputWhileAReadyIsOutstanding() {
+        TestCluster c = new TestCluster(1, o -> o);
+        c.core(1).campaign();
+        Ready rd = c.core(1).ready();
+        assertThatThrownBy(() -> c.core(1).tick()).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> c.core(1).propose(b("x"))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> c.core(1).advance(Ready.class.cast(null))).isInstanceOf(IllegalStateException.class);
+        c.core(1).advance(rd);
+    }
+
+    @Test
+    void restartReplaysMembershipUpToTheAppliedIndex() {
+        TestCluster c = new TestCluster(3, o -> o);
+        c.leaderElected(1);
+        c.core(1).proposeConfChange(new ConfChange(ConfChange.Type.ADD_LEARNER, 4));
+        c.stabilize();
+        MemoryRaftLogStorage st = c.storages.get(2L);
+        RaftCore restarted = new RaftCore(RaftOptions.defaults(2), st, c.core(2).appliedIndex());
+        assertThat(restarted.confState().learners()).containsExactly(4L);
+        RaftCore fromSnapshot = new RaftCore(RaftOptions.defaults(2), st, 0);
+        assertThat(fromSnapshot.confState().learners()).as("replayed when applied again").isEmpty();
+    }
+
+    @Test
+    void preVoteDoesNotBumpTheTerm() {
+        TestCluster c = new TestCluster(3, o -> o.withPreVote(true));
+        c.core(1).campaign();
+        Ready rd = c.handle(1);
+        assertThat(rd.hardState()).as("pre-candidates keep term and vote").isNull();
+        assertThat(rd.messages()).extracting(Message::type).containsOnly(MessageType.PRE_VOTE);
+        assertThat(rd.messages()).allSatisfy(m -> assertThat(m.term()).isEqualTo(2));
+        c.stabilize();
+        assertThat(c.core(1).role()).isEqualTo(Role.LEADER);
+        assertThat(c.core(1).term()).isEqualTo(2);
+    }
+
+    @Test
+    void leaseNeedsCheckQuorum() {
+        assertThatThrownBy(() -> RaftOptions.defaults(1).withCheckQuorum(false).withReadOnlyMode(ReadOnlyMode.LEASE_BASED))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("requires checkQuorum");
+    }
+
+    @Test
+    void transferRevokesTheLease() {
+        TestCluster c = new TestCluster(3, o -> o.withReadOnlyMode(ReadOnlyMode.LEASE_BASED));
+        for (long id = 1; id <= 3; id++) {
+            for (int i = 0; i < 10; i++) {
+                c.core(id).tick(); // sit out the restart guard
+                while (c.core(id).hasReady()) {
+                    c.handle(id);
+                }
+            }
+        }
+        c.inFlight.clear();
+        c.leaderElected(1);
+        c.core(1).tick();
+        c.stabilize();
+        assertThat(c.core(1).hasLease()).isTrue();
+        c.core(1).transferLeadership(2);
+        assertThat(c.core(1).hasLease()).isFalse();
+    }
+}
