@@ -31,7 +31,7 @@ import java.util.zip.CRC32C;
  *     records: length u32 | crc32c(length bytes ++ body) u32 | body (length bytes)
  *       body of an entry     : kind u8 = 1 | entry type u8 | term u64 | index u64 | data
  *       body of a hard state : kind u8 = 2 | term u64 | vote u64 | commit u64
- * dir/snap-&lt;index, 20 digits&gt;.snap       a snapshot:
+ * dir/snap-&lt;index, 20 digits&gt;.snap       a snapshot in {@link SnapshotCodec}'s form:
  *     magic "KVRS" | version u8 = 1 | index u64 | term u64 | voters: n u32, n x u64 |
  *     learners: n u32, n x u64 | data length u32 | data | crc32c(everything before) u32
  * </pre>
@@ -52,7 +52,6 @@ import java.util.zip.CRC32C;
 public final class SegmentedRaftLogStorage implements RaftLogStorage {
     private static final int VERSION = 1;
     private static final byte[] LOG_MAGIC = {'K', 'V', 'R', 'L'};
-    private static final byte[] SNAP_MAGIC = {'K', 'V', 'R', 'S'};
     private static final int SEGMENT_HEADER_BYTES = 17;
     private static final int RECORD_HEADER_BYTES = 8;
     private static final byte KIND_ENTRY = 1;
@@ -595,18 +594,7 @@ public final class SegmentedRaftLogStorage implements RaftLogStorage {
     // ------------------------------------------------------------------ snapshots
 
     private void writeSnapshotFile(Snapshot s) throws IOException {
-        ConfState cs = s.confState();
-        int size = 4 + 1 + 8 + 8 + 4 + 8 * cs.voters().size() + 4 + 8 * cs.learners().size() + 4 + s.data().length + 4;
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.put(SNAP_MAGIC).put((byte) VERSION).putLong(s.index()).putLong(s.term());
-        b.putInt(cs.voters().size());
-        cs.voters().forEach(b::putLong);
-        b.putInt(cs.learners().size());
-        cs.learners().forEach(b::putLong);
-        b.putInt(s.data().length).put(s.data());
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, size - 4);
-        b.putInt((int) crc.getValue()).flip();
+        ByteBuffer b = ByteBuffer.wrap(SnapshotCodec.encode(s));
         Path fin = dir.resolve(String.format("snap-%020d.snap", s.index()));
         Path tmp = dir.resolve(fin.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -630,34 +618,11 @@ public final class SegmentedRaftLogStorage implements RaftLogStorage {
             return;
         }
         Path p = snaps.getLast();
-        byte[] all = Files.readAllBytes(p);
-        if (all.length < 4 + 1 + 16 + 4 + 4 + 4 + 4) {
-            throw new CorruptLogException(p, 0, "snapshot file too short (" + all.length + " bytes)");
+        try {
+            snapshot = SnapshotCodec.decode(Files.readAllBytes(p), p.toString());
+        } catch (IllegalArgumentException e) {
+            throw new CorruptLogException(p, 0, e.getMessage());
         }
-        CRC32C crc = new CRC32C();
-        crc.update(all, 0, all.length - 4);
-        ByteBuffer b = ByteBuffer.wrap(all);
-        if ((int) crc.getValue() != b.getInt(all.length - 4)) {
-            throw new CorruptLogException(p, all.length - 4, "snapshot checksum mismatch");
-        }
-        byte[] magic = new byte[4];
-        b.get(magic);
-        if (!java.util.Arrays.equals(magic, SNAP_MAGIC) || b.get() != VERSION) {
-            throw new CorruptLogException(p, 0, "bad snapshot magic or version");
-        }
-        long index = b.getLong();
-        long term = b.getLong();
-        List<Long> voters = new ArrayList<>();
-        for (int i = b.getInt(); i > 0; i--) {
-            voters.add(b.getLong());
-        }
-        List<Long> learners = new ArrayList<>();
-        for (int i = b.getInt(); i > 0; i--) {
-            learners.add(b.getLong());
-        }
-        byte[] data = new byte[b.getInt()];
-        b.get(data);
-        snapshot = new Snapshot(index, term, new ConfState(voters, learners), data);
     }
 
     private void deleteOlderSnapshots(long keep) throws IOException {
