@@ -53,10 +53,19 @@ public final class MovePlan {
         int[] b = new int[r];
         int[] a = new int[r];
         for (int p = 0; p < q; p++) {
-            int live = 0;
+            boolean same = true;
             for (int k = 0; k < r; k++) {
                 b[k] = before.replicaNodeId(p, k);
                 a[k] = after.replicaNodeId(p, k);
+            }
+            for (int k = 0; k < r && same; k++) {
+                same = contains(b, a[k]);
+            }
+            if (same) {
+                continue; // the common case: only the order, or nothing, changed
+            }
+            int live = 0;
+            for (int k = 0; k < r; k++) {
                 if (!deadNodeIds.contains(b[k]) && before.requireNode(b[k]).isUp()) {
                     live++;
                 }

@@ -41,12 +41,18 @@ public final class Ring {
     private final long[][] tokens; // per node index, sorted unsigned
     private final int[] assignment; // Q*R node indices, preference order
     private final List<RingNode>[] replicaLists;
-    private final RoaringBitmap[] partitionsByNode;
+    private volatile RoaringBitmap[] partitionsByNode; // built on first use
     private final int[] replicaCounts;
 
-    @SuppressWarnings("unchecked")
     Ring(long epoch, int partitionCount, int replicationFactor, boolean zoneAware, int tokensPerStandardWeight,
          RingNode[] nodes, long[][] tokens, int[] assignment) {
+        this(epoch, partitionCount, replicationFactor, zoneAware, tokensPerStandardWeight, nodes, tokens, assignment, null);
+    }
+
+    /** {@code reusableLists}: a previous ring's replica lists, reused where a partition's nodes are the same objects. */
+    @SuppressWarnings("unchecked")
+    Ring(long epoch, int partitionCount, int replicationFactor, boolean zoneAware, int tokensPerStandardWeight,
+         RingNode[] nodes, long[][] tokens, int[] assignment, List<RingNode>[] reusableLists) {
         if (epoch < 0) {
             throw new IllegalArgumentException("epoch must be >= 0, got " + epoch);
         }
@@ -73,15 +79,24 @@ public final class Ring {
         if (tokens.length != nodes.length) {
             throw new IllegalArgumentException("tokens for " + tokens.length + " nodes, but " + nodes.length + " nodes");
         }
-        Set<Long> seen = new HashSet<>();
+        int totalTokens = 0;
+        for (long[] t : tokens) {
+            totalTokens += t.length;
+        }
+        long[] all = new long[totalTokens];
+        int at = 0;
         for (int i = 0; i < nodes.length; i++) {
             for (int k = 0; k < tokens[i].length; k++) {
-                if (!seen.add(tokens[i][k])) {
-                    throw new IllegalArgumentException("token " + Long.toUnsignedString(tokens[i][k]) + " held twice");
-                }
+                all[at++] = tokens[i][k];
                 if (k > 0 && Long.compareUnsigned(tokens[i][k - 1], tokens[i][k]) >= 0) {
                     throw new IllegalArgumentException("tokens of node " + ids[i] + " are not sorted");
                 }
+            }
+        }
+        Arrays.sort(all);
+        for (int i = 1; i < all.length; i++) {
+            if (all[i] == all[i - 1]) {
+                throw new IllegalArgumentException("token " + Long.toUnsignedString(all[i]) + " held twice");
             }
         }
         if (assignment.length != partitionCount * replicationFactor) {
@@ -89,11 +104,7 @@ public final class Ring {
                     + partitionCount * replicationFactor);
         }
         this.replicaLists = (List<RingNode>[]) new List<?>[partitionCount];
-        this.partitionsByNode = new RoaringBitmap[nodes.length];
         this.replicaCounts = new int[nodes.length];
-        for (int i = 0; i < nodes.length; i++) {
-            partitionsByNode[i] = new RoaringBitmap();
-        }
         RingNode[] row = new RingNode[replicationFactor];
         for (int p = 0; p < partitionCount; p++) {
             for (int k = 0; k < replicationFactor; k++) {
@@ -111,14 +122,40 @@ public final class Ring {
                     }
                 }
                 row[k] = nodes[n];
-                partitionsByNode[n].add(p);
                 replicaCounts[n]++;
             }
-            replicaLists[p] = List.of(row.clone());
+            List<RingNode> reuse = reusableLists == null ? null : reusableLists[p];
+            replicaLists[p] = reuse != null && sameNodes(reuse, row) ? reuse : List.of(row.clone());
         }
-        for (RoaringBitmap b : partitionsByNode) {
-            b.runOptimize();
+    }
+
+    private static boolean sameNodes(List<RingNode> list, RingNode[] row) {
+        for (int k = 0; k < row.length; k++) {
+            if (list.get(k) != row[k]) {
+                return false;
+            }
         }
+        return true;
+    }
+
+    private RoaringBitmap[] bitmaps() {
+        RoaringBitmap[] b = partitionsByNode;
+        if (b == null) {
+            b = new RoaringBitmap[nodes.length];
+            for (int i = 0; i < nodes.length; i++) {
+                b[i] = new RoaringBitmap();
+            }
+            for (int p = 0; p < partitionCount; p++) {
+                for (int k = 0; k < replicationFactor; k++) {
+                    b[assignment[p * replicationFactor + k]].add(p);
+                }
+            }
+            for (RoaringBitmap x : b) {
+                x.runOptimize();
+            }
+            partitionsByNode = b; // racing builders compute equal values
+        }
+        return b;
     }
 
     /**
@@ -209,7 +246,7 @@ public final class Ring {
 
     /** The partitions a node holds a replica of (a copy). */
     public RoaringBitmap partitionsOf(int nodeId) {
-        return partitionsByNode[indexOf(nodeId)].clone();
+        return bitmaps()[indexOf(nodeId)].clone();
     }
 
     /** How many replicas a node holds. */
@@ -251,6 +288,15 @@ public final class Ring {
         return (double) same / ((long) partitionCount * replicationFactor);
     }
 
+    /**
+     * Replicas per node, in {@link #nodes()} order, that the pure DESIGN.md rule would give over
+     * this ring's tokens: what the placement would be without the stored assignment (for
+     * comparison; see the module README).
+     */
+    public long[] tokenRuleReplicaCounts() {
+        return TokenRing.of(partitionCount, replicationFactor, zoneAware, zoneIds(), tokens, null).naturalLoads(nodes.length);
+    }
+
     int indexOf(int nodeId) {
         int i = Arrays.binarySearch(ids, nodeId);
         if (i < 0) {
@@ -289,6 +335,10 @@ public final class Ring {
 
     int[] assignmentArray() {
         return assignment;
+    }
+
+    List<RingNode>[] replicaListArray() {
+        return replicaLists;
     }
 
     // ---------------------------------------------------------------- changes

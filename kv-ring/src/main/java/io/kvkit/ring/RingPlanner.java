@@ -339,6 +339,8 @@ final class RingPlanner {
         final boolean[] receivable;
         final int[] assign;
         final int[] load;
+        /** The source ring's replica lists (for reuse by the next ring), or null. */
+        List<RingNode>[] reusableLists;
 
         Work(int q, int r, boolean zoneAware, int tokensPerStandardWeight, List<RingNode> nodes, long[][] tokens, int[] assign) {
             this.q = q;
@@ -380,6 +382,7 @@ final class RingPlanner {
             for (int a : w.assign) {
                 w.load[a]++;
             }
+            w.reusableLists = ring.replicaListArray();
             return w;
         }
 
@@ -651,6 +654,8 @@ final class RingPlanner {
             for (int i = 0; i < n; i++) {
                 movedTo.add(new ArrayList<>());
             }
+            DeficitList open = new DeficitList(deficit);
+            long[] dist = null;
             for (int s = 0; s < n; s++) {
                 if (surplus[s] <= 0) {
                     continue;
@@ -659,55 +664,142 @@ final class RingPlanner {
                 if (!mustEmpty[s] && tokens[s].length > 0) {
                     // give first where s is furthest from its own tokens (where the pure rule least wants it)
                     long[] ts = tokens[s];
-                    long[] dist = new long[q];
+                    if (dist == null) {
+                        dist = new long[q];
+                    }
                     for (int p : mine) {
                         dist[p] = nextTokenDistance(ts, startOf(p));
                     }
-                    mine.sort((a, b) -> Long.compareUnsigned(dist[b], dist[a]));
+                    long[] d = dist;
+                    mine.sort((a, b) -> Long.compareUnsigned(d[b], d[a]));
                 }
+                List<Integer> unplaced = new ArrayList<>();
                 for (int p : mine) {
+                    if (surplus[s] == 0 || (!mustEmpty[s] && open.isEmpty())) {
+                        break;
+                    }
+                    int to = open.isEmpty() ? -1 : receiverFor(tr, p, s, deficit, open);
+                    if (to < 0) {
+                        unplaced.add(p);
+                        continue;
+                    }
+                    moveForPush(p, s, to, surplus, deficit, movedTo);
+                }
+                // what the direct walk could not place: augmenting paths, then (for a node that
+                // must empty) the eligible node furthest below its target
+                for (int p : unplaced) {
                     if (surplus[s] == 0) {
                         break;
                     }
-                    int to = -1;
-                    if (tr.size() > 0) {
-                        int i = tr.gapOfPartition(p);
-                        for (int step = 0; step < tr.size(); step++) {
-                            int o = tr.owner(i);
-                            if (deficit[o] > 0 && receivable[o] && canReplace(p, s, o)) {
-                                to = o;
-                                break;
-                            }
-                            i = i + 1 == tr.size() ? 0 : i + 1;
-                        }
-                    }
-                    if (to < 0 && augmentPush(p, s, deficit, movedTo)) {
+                    if (augmentPush(p, s, deficit, movedTo)) {
                         surplus[s]--;
                         continue;
                     }
-                    if (to < 0 && mustEmpty[s]) {
-                        double best = Double.POSITIVE_INFINITY;
-                        for (int o = 0; o < n; o++) {
-                            if (receivable[o] && member[o] && canReplace(p, s, o) && load[o] - target[o] < best) {
-                                best = load[o] - target[o];
-                                to = o;
-                            }
-                        }
-                        if (to < 0) {
-                            throw new IllegalArgumentException("no node can take node " + nodes.get(s).id()
-                                    + "'s replica of partition " + p + " (every up node is a replica already"
-                                    + (zoneAware ? " or in the zone of one" : "") + ")");
+                    if (!mustEmpty[s]) {
+                        continue;
+                    }
+                    int to = -1;
+                    double best = Double.POSITIVE_INFINITY;
+                    for (int o = 0; o < n; o++) {
+                        if (receivable[o] && member[o] && canReplace(p, s, o) && load[o] - target[o] < best) {
+                            best = load[o] - target[o];
+                            to = o;
                         }
                     }
-                    if (to >= 0) {
-                        replace(p, s, to);
-                        movedTo.get(to).add(new int[] {p, s});
-                        surplus[s]--;
-                        if (deficit[to] > 0) {
-                            deficit[to]--;
-                        }
+                    if (to < 0) {
+                        throw new IllegalArgumentException("no node can take node " + nodes.get(s).id()
+                                + "'s replica of partition " + p + " (every up node is a replica already"
+                                + (zoneAware ? " or in the zone of one" : "") + ")");
+                    }
+                    moveForPush(p, s, to, surplus, deficit, movedTo);
+                }
+            }
+        }
+
+        private void moveForPush(int p, int s, int to, int[] surplus, int[] deficit, List<List<int[]>> movedTo) {
+            replace(p, s, to);
+            movedTo.get(to).add(new int[] {p, s});
+            surplus[s]--;
+            if (deficit[to] > 0) {
+                deficit[to]--;
+            }
+        }
+
+        /** Tokens walked clockwise before falling back to a scan of the nodes still owed replicas. */
+        private static final int WALK_LIMIT_TOKENS = 64;
+
+        /**
+         * The receiver of s's replica of p: the first node with a deficit met walking clockwise
+         * from p's start (where the pure rule would put the replica); past a short walk, the
+         * owed node whose next token is nearest clockwise.
+         */
+        private int receiverFor(TokenRing tr, int p, int s, int[] deficit, DeficitList open) {
+            if (tr.size() == 0) {
+                return -1;
+            }
+            int i = tr.gapOfPartition(p);
+            int limit = Math.min(tr.size(), WALK_LIMIT_TOKENS);
+            for (int step = 0; step < limit; step++) {
+                int o = tr.owner(i);
+                if (deficit[o] > 0 && receivable[o] && canReplace(p, s, o)) {
+                    return o;
+                }
+                i = i + 1 == tr.size() ? 0 : i + 1;
+            }
+            int best = -1;
+            long bestDist = 0;
+            long start = startOf(p);
+            for (int k = 0; k < open.size(); k++) {
+                int o = open.get(k);
+                if (deficit[o] <= 0 || !receivable[o] || !canReplace(p, s, o) || tokens[o].length == 0) {
+                    continue;
+                }
+                long d = nextTokenDistance(tokens[o], start);
+                if (best < 0 || Long.compareUnsigned(d, bestDist) < 0) {
+                    best = o;
+                    bestDist = d;
+                }
+            }
+            return best;
+        }
+
+        /** The nodes still owed replicas, compacted as their deficits reach zero. */
+        private static final class DeficitList {
+            private final int[] deficit;
+            private int[] ids;
+            private int size;
+
+            DeficitList(int[] deficit) {
+                this.deficit = deficit;
+                this.ids = new int[deficit.length];
+                for (int i = 0; i < deficit.length; i++) {
+                    if (deficit[i] > 0) {
+                        ids[size++] = i;
                     }
                 }
+            }
+
+            boolean isEmpty() {
+                compact();
+                return size == 0;
+            }
+
+            int size() {
+                return size;
+            }
+
+            int get(int k) {
+                return ids[k];
+            }
+
+            private void compact() {
+                int w = 0;
+                for (int k = 0; k < size; k++) {
+                    if (deficit[ids[k]] > 0) {
+                        ids[w++] = ids[k];
+                    }
+                }
+                size = w;
             }
         }
 
@@ -917,7 +1009,7 @@ final class RingPlanner {
                     out[p * r + k] = newIndex[row[k]];
                 }
             }
-            return new Ring(epoch, q, r, zoneAware, tokensPerStandardWeight, ns, ts, out);
+            return new Ring(epoch, q, r, zoneAware, tokensPerStandardWeight, ns, ts, out, reusableLists);
         }
     }
 }

@@ -16,6 +16,11 @@ import java.util.Arrays;
  * <p>Mutable (tokens can be inserted); package-private; never shared between threads.
  */
 final class TokenRing {
+    /** Rings up to this many tokens have every gap evaluated for each new token. */
+    static final int FULL_SCAN_TOKENS = 4096;
+    /** Beyond that: the this-many largest gaps, plus as many spread evenly over the ring. */
+    static final int SAMPLED_LARGEST_GAPS = 1024;
+
     private final int q;
     private final int log2q;
     private final int r;
@@ -49,30 +54,28 @@ final class TokenRing {
             }
         }
         long[] biased = new long[total];
-        int[] ownerFlat = new int[total];
         int k = 0;
         for (int n = 0; n < tokensByNode.length; n++) {
             if (include == null || include[n]) {
                 for (long t : tokensByNode[n]) {
-                    biased[k] = t ^ Long.MIN_VALUE; // unsigned order as signed order
-                    ownerFlat[k] = n;
-                    k++;
+                    biased[k++] = t ^ Long.MIN_VALUE; // unsigned order as signed order
                 }
             }
         }
-        Integer[] idx = new Integer[total];
-        for (int i = 0; i < total; i++) {
-            idx[i] = i;
-        }
-        Arrays.sort(idx, (a, b) -> Long.compare(biased[a], biased[b]));
+        Arrays.sort(biased);
         tr.tok = new long[Math.max(16, total)];
         tr.owner = new int[Math.max(16, total)];
         for (int i = 0; i < total; i++) {
-            tr.tok[i] = biased[idx[i]] ^ Long.MIN_VALUE;
-            tr.owner[i] = ownerFlat[idx[i]];
-            if (i > 0 && tr.tok[i] == tr.tok[i - 1]) {
-                throw new IllegalArgumentException("token " + Long.toUnsignedString(tr.tok[i])
-                        + " is held twice (nodes at indices " + tr.owner[i - 1] + " and " + tr.owner[i] + ")");
+            tr.tok[i] = biased[i] ^ Long.MIN_VALUE;
+            if (i > 0 && biased[i] == biased[i - 1]) {
+                throw new IllegalArgumentException("token " + Long.toUnsignedString(tr.tok[i]) + " is held twice");
+            }
+        }
+        for (int n = 0; n < tokensByNode.length; n++) {
+            if (include == null || include[n]) {
+                for (long t : tokensByNode[n]) {
+                    tr.owner[Arrays.binarySearch(biased, t ^ Long.MIN_VALUE)] = n;
+                }
             }
         }
         tr.size = total;
@@ -122,21 +125,7 @@ final class TokenRing {
     }
 
     void insert(long token, int node) {
-        int lo = 0;
-        int hi = size;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = Long.compareUnsigned(tok[mid], token);
-            if (c == 0) {
-                throw new IllegalStateException("token " + Long.toUnsignedString(token) + " already on the ring");
-            }
-            if (c < 0) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        int pos = lo;
+        int pos = insertionPoint(token);
         if (size == tok.length) {
             tok = Arrays.copyOf(tok, Math.max(16, size * 2));
             owner = Arrays.copyOf(owner, tok.length);
@@ -171,36 +160,137 @@ final class TokenRing {
         if (naturalValid) {
             return;
         }
-        if (naturalByGap.length < size * r) {
-            naturalByGap = new int[Math.max(16, size) * r];
-            naturalSize = new int[Math.max(16, size)];
-        }
-        int[] keys = new int[r];
+        ensureNaturalCapacity();
         for (int i = 0; i < size; i++) {
-            int n = 0;
-            for (int step = 0; step < size && n < r; step++) {
-                int j = i + step;
-                if (j >= size) {
-                    j -= size;
-                }
-                int o = owner[j];
-                int k = key(o);
-                boolean seen = false;
-                for (int m = 0; m < n; m++) {
-                    if (keys[m] == k) {
-                        seen = true;
-                        break;
-                    }
-                }
-                if (!seen) {
-                    keys[n] = k;
-                    naturalByGap[i * r + n] = o;
-                    n++;
-                }
-            }
-            naturalSize[i] = n;
+            computeGap(i);
         }
         naturalValid = true;
+    }
+
+    private void ensureNaturalCapacity() {
+        if (naturalSize.length < tok.length) {
+            naturalByGap = Arrays.copyOf(naturalByGap, tok.length * r);
+            naturalSize = Arrays.copyOf(naturalSize, tok.length);
+        }
+    }
+
+    private final int[] walkKeys = new int[8];
+
+    /** The natural list of gap i: first R distinct nodes (zones) walking from token i. */
+    private void computeGap(int i) {
+        int n = 0;
+        for (int step = 0; step < size && n < r; step++) {
+            int j = i + step;
+            if (j >= size) {
+                j -= size;
+            }
+            int o = owner[j];
+            int k = key(o);
+            boolean seen = false;
+            for (int m = 0; m < n; m++) {
+                if (walkKeys[m] == k) {
+                    seen = true;
+                    break;
+                }
+            }
+            if (!seen) {
+                walkKeys[n] = k;
+                naturalByGap[i * r + n] = o;
+                n++;
+            }
+        }
+        naturalSize[i] = n;
+    }
+
+    private void addContribution(int g, long[] load, int sign) {
+        int c = gapCount(g);
+        for (int m = 0; m < naturalSize[g]; m++) {
+            load[naturalByGap[g * r + m]] += sign * (long) c;
+        }
+    }
+
+    /**
+     * Inserts a token and updates the natural lists and the loads incrementally: only the gap it
+     * splits and the gaps just before it whose walk reaches it before R distinct nodes change.
+     */
+    private void insertTracked(long token, int node, long[] load) {
+        if (size < 2 || !naturalValid) {
+            insert(token, node);
+            computeNatural();
+            Arrays.fill(load, 0);
+            for (int g = 0; g < size; g++) {
+                addContribution(g, load, 1);
+            }
+            return;
+        }
+        int pos = insertionPoint(token);
+        int split = pos == size ? 0 : pos;
+        // old indices of the affected predecessors
+        int[] affected = new int[Math.min(size, 64)];
+        int na = 0;
+        int dn = 0;
+        int j = pos;
+        for (int step = 0; step < size - 1; step++) {
+            j = j == 0 ? size - 1 : j - 1;
+            if (j == split) {
+                break;
+            }
+            int k = key(owner[j]);
+            boolean seen = false;
+            for (int m = 0; m < dn; m++) {
+                if (walkKeys[m] == k) {
+                    seen = true;
+                    break;
+                }
+            }
+            if (!seen) {
+                walkKeys[dn++] = k;
+            }
+            if (dn >= r) {
+                break; // gap j's walk has R distinct nodes before it reaches the new token
+            }
+            if (na == affected.length) {
+                affected = Arrays.copyOf(affected, na * 2);
+            }
+            affected[na++] = j;
+        }
+        addContribution(split, load, -1);
+        for (int a = 0; a < na; a++) {
+            addContribution(affected[a], load, -1);
+        }
+        insert(token, node); // shifts tok/owner; natural arrays are shifted below
+        naturalValid = true;
+        ensureNaturalCapacity();
+        System.arraycopy(naturalByGap, pos * r, naturalByGap, (pos + 1) * r, (size - 1 - pos) * r);
+        System.arraycopy(naturalSize, pos, naturalSize, pos + 1, size - 1 - pos);
+        int newSplit = split < pos ? split : split + 1;
+        computeGap(pos);
+        computeGap(newSplit);
+        addContribution(pos, load, 1);
+        addContribution(newSplit, load, 1);
+        for (int a = 0; a < na; a++) {
+            int idx = affected[a] < pos ? affected[a] : affected[a] + 1;
+            computeGap(idx);
+            addContribution(idx, load, 1);
+        }
+    }
+
+    private int insertionPoint(long token) {
+        int lo = 0;
+        int hi = size;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = Long.compareUnsigned(tok[mid], token);
+            if (c == 0) {
+                throw new IllegalStateException("token " + Long.toUnsignedString(token) + " already on the ring");
+            }
+            if (c < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     /** The natural (pure-rule) replicas of partition p, in walk order. */
@@ -248,14 +338,29 @@ final class TokenRing {
         double[] delta = new double[nodeCount];
         int[] touched = new int[nodeCount];
         boolean[] isTouched = new boolean[nodeCount];
+        long[] load = naturalLoads(nodeCount);
         for (int k = 0; k < count; k++) {
-            computeNatural();
-            long[] load = naturalLoads(nodeCount);
             double bestScore = Double.POSITIVE_INFINITY;
             long bestToken = 0;
             long bestDist = 0;
             boolean found = false;
+            // on big rings, the largest gaps (where a token gains most) plus an even sample of
+            // the rest: bounded work per token, little loss in quality
+            int minCount = Integer.MIN_VALUE;
+            int stride = 1;
+            if (size > FULL_SCAN_TOKENS) {
+                int[] counts = new int[size];
+                for (int i = 0; i < size; i++) {
+                    counts[i] = gapCount(i);
+                }
+                Arrays.sort(counts);
+                minCount = counts[size - SAMPLED_LARGEST_GAPS];
+                stride = size / SAMPLED_LARGEST_GAPS;
+            }
             for (int i = 0; i < size; i++) {
+                if (minCount != Integer.MIN_VALUE && i % stride != 0 && gapCount(i) < minCount) {
+                    continue;
+                }
                 int prev = i == 0 ? size - 1 : i - 1;
                 long dist = tok[i] - tok[prev]; // unsigned distance; 0 means the full circle
                 if (dist == 1 || (dist == 0 && size > 1)) {
@@ -275,7 +380,7 @@ final class TokenRing {
             if (!found) {
                 throw new IllegalStateException("no room for another token on the ring (" + size + " tokens)");
             }
-            insert(bestToken, x);
+            insertTracked(bestToken, x, load);
             out[k] = bestToken;
         }
         return out;
@@ -286,7 +391,7 @@ final class TokenRing {
         int nTouched = 0;
         int c1 = Math.floorMod(slot(v) - slot(tok[prev]), q);
         nTouched = gain(i, c1, x, delta, touched, isTouched, nTouched);
-        int[] dkeys = new int[r];
+        int[] dkeys = walkKeys;
         int dn = 0;
         int xKey = key(x);
         int j = i;

@@ -126,10 +126,11 @@ class RingPropertiesTest {
                     int after = c.ring().replicaCount(target.id());
                     // only the node itself gains (or sheds); its change is what its new share requires
                     assertThat(c.plan().replicaAdditions()).isEqualTo(Math.abs(after - before));
+                    // (nothing at all moves when the share does not change, e.g. a node capped at Q)
                     if (op.weight() > target.weight()) {
-                        assertThat(c.plan().additionsByNode().keySet()).containsOnly(target.id());
+                        assertThat(c.plan().additionsByNode().keySet()).isSubsetOf(target.id());
                     } else {
-                        assertThat(c.plan().removalsByNode().keySet()).containsOnly(target.id());
+                        assertThat(c.plan().removalsByNode().keySet()).isSubsetOf(target.id());
                     }
                 }
                 case DOWN_UP -> {

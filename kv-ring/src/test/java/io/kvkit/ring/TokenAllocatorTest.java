@@ -18,6 +18,7 @@ class TokenAllocatorTest {
         int tokensPerNode = 16;
         int[] zone = new int[n];
         TokenRing allocated = new TokenRing(q, r, false, zone);
+        long[][] allocatedTokens = new long[n][];
         for (int i = 0; i < n; i++) {
             boolean[] placed = new boolean[n];
             int[] w = new int[n];
@@ -29,7 +30,13 @@ class TokenAllocatorTest {
             for (int j = 0; j <= i; j++) {
                 target[j] = i + 1 < r ? q : (double) r * q / (i + 1);
             }
-            allocated.allocate(i, tokensPerNode, target, RingPlanner.splitMix64(i));
+            allocatedTokens[i] = allocated.allocate(i, tokensPerNode, target, RingPlanner.splitMix64(i));
+        }
+        // the allocator maintains natural lists and loads incrementally: they must equal a fresh computation
+        TokenRing fresh = TokenRing.of(q, r, false, zone, allocatedTokens, null);
+        assertThat(allocated.naturalLoads(n)).isEqualTo(fresh.naturalLoads(n));
+        for (int p = 0; p < q; p++) {
+            assertThat(allocated.naturalReplicas(p)).as("partition %d", p).isEqualTo(fresh.naturalReplicas(p));
         }
         long seed = 42;
         System.out.println("random-token seed " + seed);
@@ -46,6 +53,28 @@ class TokenAllocatorTest {
         System.out.printf("pure rule, N=%d, %d tokens/node: allocator max/mean %.3f, random tokens %.3f%n", n, tokensPerNode, a, b);
         assertThat(a).isLessThan(b);
         assertThat(a).isLessThanOrEqualTo(1.25);
+    }
+
+    @Test
+    void incrementalNaturalListsMatchAFreshComputationWithZones() {
+        int q = 1024;
+        int n = 12;
+        int[] zone = new int[n];
+        for (int i = 0; i < n; i++) {
+            zone[i] = i % 4;
+        }
+        TokenRing allocated = new TokenRing(q, 3, true, zone);
+        long[][] tokens = new long[n][];
+        for (int i = 0; i < n; i++) {
+            double[] target = new double[n];
+            java.util.Arrays.fill(target, 0, i + 1, 3.0 * q / Math.max(3, i + 1));
+            tokens[i] = allocated.allocate(i, 1 + i % 5, target, RingPlanner.splitMix64(i));
+        }
+        TokenRing fresh = TokenRing.of(q, 3, true, zone, tokens, null);
+        assertThat(allocated.naturalLoads(n)).isEqualTo(fresh.naturalLoads(n));
+        for (int p = 0; p < q; p++) {
+            assertThat(allocated.naturalReplicas(p)).isEqualTo(fresh.naturalReplicas(p));
+        }
     }
 
     @Test
