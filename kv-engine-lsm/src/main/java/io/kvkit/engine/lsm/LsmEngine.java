@@ -791,6 +791,26 @@ public final class LsmEngine implements StorageEngine {
         return closed;
     }
 
+    /** The current version (for tests). */
+    Version currentVersionForTest() {
+        mutex.lock();
+        try {
+            return version;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
+    /** Test hook: makes the next fsync of the current log segment fail. */
+    void injectLogSyncFailure() {
+        mutex.lock();
+        try {
+            wal.failNextSync = true;
+        } finally {
+            mutex.unlock();
+        }
+    }
+
     Path directory() {
         return dir;
     }

@@ -124,8 +124,15 @@ final class WriteAheadLog implements AutoCloseable {
         buf.put((byte) v);
     }
 
+    /** Test hook: the next {@link #sync()} fails as an fsync returning EIO would. */
+    volatile boolean failNextSync;
+
     /** fdatasync. A failure here must halt the engine: never retry (PITFALLS #21). */
     void sync() throws IOException {
+        if (failNextSync) {
+            failNextSync = false;
+            throw new IOException("injected fsync failure (EIO)");
+        }
         channel.force(false);
     }
 

@@ -10,6 +10,12 @@ class LsmRandomizedModelTest extends RandomizedModelTest {
         return "lsm";
     }
 
+    /** 2500 by default (each op may fsync a small file on this shared disk); -Dkvkit.contract.ops for more. */
+    @Override
+    protected int operations() {
+        return Integer.getInteger("kvkit.contract.ops", 2500);
+    }
+
     @Override
     protected Map<String, String> engineOptions() {
         // small enough that flushes, compactions and log rotation happen many times in a run,
