@@ -140,7 +140,7 @@ public final class BPlusTreeEngine implements StorageEngine {
             this.reader = new TreeReader(pf);
             this.free = rebuildFreeSpace(m);
             Overlay overlay = new Overlay();
-            log = new WriteAheadLog(dir.resolve(WAL_FILE));
+            log = new WriteAheadLog(dir.resolve(WAL_FILE), walMappedBytes(options));
             this.wal = log;
             this.replayed = log.replay(m.txn(), (seq, keys, values) -> {
                 for (int i = 0; i < keys.size(); i++) {
@@ -196,6 +196,12 @@ public final class BPlusTreeEngine implements StorageEngine {
                 }
             }
         }
+    }
+
+    /** The log's mapped part: twice the checkpoint bound, so that records between checkpoints fit. */
+    private static long walMappedBytes(BPlusTreeOptions o) {
+        long want = Math.max(1L << 20, Math.min(1L << 30, 2 * o.checkpointEveryBytes()));
+        return Long.highestOneBit(want - 1) << 1;
     }
 
     /** Opens (creating if needed) the store in {@code config.directory()}. */
@@ -525,7 +531,8 @@ public final class BPlusTreeEngine implements StorageEngine {
         lastCommitNanos = System.nanoTime();
         commits.incrementAndGet();
         committedBatches.addAndGet(group.size());
-        if (overlay.ops() >= options.checkpointEveryOps() || overlay.bytes() >= options.checkpointEveryBytes()) {
+        if (overlay.ops() >= options.checkpointEveryOps() || overlay.bytes() >= options.checkpointEveryBytes()
+                || wal.size() >= wal.mappedBytes() / 2) {
             checkpointLocked();
         }
     }

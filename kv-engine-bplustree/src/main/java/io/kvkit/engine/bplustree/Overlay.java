@@ -27,11 +27,10 @@ final class Overlay {
 
     /** Writer only: records a put (value) or delete (null) at {@code seq}. The key is copied. */
     void apply(long seq, byte[] key, byte[] value) {
-        byte[] k = key.clone();
-        Version head = map.get(k);
-        map.put(k, new Version(seq, value == null ? null : value.clone(), head));
+        byte[] v = value == null ? null : value.clone();
+        map.compute(key.clone(), (k, head) -> new Version(seq, v, head));
         ops++;
-        bytes += k.length + (value == null ? 0 : value.length) + 64;
+        bytes += key.length + (value == null ? 0 : value.length) + 64;
     }
 
     long ops() {

@@ -3,6 +3,9 @@ package io.kvkit.engine.bplustree;
 import io.kvkit.engine.api.WriteBatch;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -22,9 +25,14 @@ import java.util.zip.CRC32C;
  * op     = u8 kind (1 put, 2 delete) | u32 keyLength | key [| u32 valueLength | value]
  * </pre>
  * Records carry consecutive sequence numbers. After a checkpoint whose meta page is durable
- * the log is truncated to nothing; replay skips records the tree already holds (seq at or below
+ * the log starts again at offset 0; replay skips records the tree already holds (seq at or below
  * the meta page's txn) and stops at the first record that is torn, fails its checksum or breaks
- * the sequence (the tail a crash left).
+ * the sequence (the tail a crash left, or older records beyond the new end).
+ *
+ * <p>Appends are copied into a shared read-write mapping of the file's first
+ * {@code mappedBytes} (no system call: the bytes are in the page cache, so they survive kill -9,
+ * when the copy ends); a record that does not fit there is written with a positional write.
+ * The mapping is only ever written by the writer and never read by readers.
  */
 final class WriteAheadLog implements AutoCloseable {
     static final byte PUT = 1;
@@ -33,14 +41,24 @@ final class WriteAheadLog implements AutoCloseable {
 
     private final Path path;
     private final FileChannel channel;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment mapped;
     private long end;
+    private boolean spilled;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
     private final CRC32C crc = new CRC32C();
 
-    WriteAheadLog(Path path) throws IOException {
+    WriteAheadLog(Path path, long mappedBytes) throws IOException {
         this.path = path;
         this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.end = channel.size();
+        // READ_WRITE mapping extends the (sparse) file to the mapped size
+        this.mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, mappedBytes, arena);
+        channel.force(true); // the file's new length is durable, so an msync alone makes records durable
+    }
+
+    long mappedBytes() {
+        return mapped.byteSize();
     }
 
     Path path() {
@@ -119,13 +137,33 @@ final class WriteAheadLog implements AutoCloseable {
             }
             pos += HEADER + len;
         }
-        long torn = size - pos;
-        if (torn > 0) {
-            channel.truncate(pos);
-            channel.force(true);
+        // what follows the last good record is a torn tail, older records, or the zeros of the
+        // sparse file: count the non-zero bytes of the next header as torn and clear it
+        long torn = 0;
+        if (pos + HEADER <= size) {
+            header.clear();
+            readFully(header, pos);
+            if (header.getLong(0) != 0) {
+                torn = Math.min(size - pos, HEADER + Math.max(0, header.getInt(0)));
+            }
+        } else {
+            torn = size - pos;
         }
+        clearFrom(pos);
         end = pos;
         return new ReplayResult(last, records, pos, torn);
+    }
+
+    /** Zeroes the header at {@code pos}, so that a later replay cannot run on into older records. */
+    private void clearFrom(long pos) throws IOException {
+        if (pos + HEADER <= mapped.byteSize()) {
+            mapped.asSlice(pos, HEADER).fill((byte) 0);
+        } else {
+            ByteBuffer z = ByteBuffer.allocate(HEADER);
+            while (z.hasRemaining()) {
+                channel.write(z, pos + z.position());
+            }
+        }
     }
 
     private void readFully(ByteBuffer b, long pos) throws IOException {
@@ -174,24 +212,45 @@ final class WriteAheadLog implements AutoCloseable {
         b.putInt(4, (int) crc.getValue());
         b.position(0);
         long pos = end;
-        while (b.hasRemaining()) {
-            pos += channel.write(b, pos);
+        int total = b.remaining();
+        if (pos + total + HEADER <= mapped.byteSize()) {
+            // the body first, then the next record's header cleared, then this header: a crash
+            // mid-copy leaves a record whose checksum fails, never one that passes with half a body
+            MemorySegment.copy(MemorySegment.ofBuffer(b), HEADER, mapped, pos + HEADER, total - HEADER);
+            mapped.asSlice(pos + total, HEADER).fill((byte) 0);
+            MemorySegment.copy(MemorySegment.ofBuffer(b), 0, mapped, pos, HEADER);
+            pos += total;
+        } else {
+            while (b.hasRemaining()) {
+                pos += channel.write(b, pos);
+            }
+            clearFrom(pos);
+            spilled = true;
         }
         end = pos;
     }
 
+    /** Makes every appended record durable (msync of the mapped part, fdatasync of the file). */
     void force() throws IOException {
-        channel.force(false);
+        mapped.asSlice(0, Math.min(end + HEADER, mapped.byteSize())).force(); // msync writes back dirty pages only
+        if (spilled) {
+            channel.force(false);
+            spilled = false;
+        }
     }
 
-    /** Drops every record: called once a checkpoint that holds them all is durable. */
+    /** Starts the log again at offset 0: called once a checkpoint that holds every record is durable. */
     void reset() throws IOException {
-        channel.truncate(0);
         end = 0;
+        clearFrom(0);
     }
 
+    /** Unmaps and cuts the file to its records (nothing after a final checkpoint). */
     @Override
     public void close() throws IOException {
+        arena.close();
+        channel.truncate(end);
+        channel.force(true);
         channel.close();
     }
 }
