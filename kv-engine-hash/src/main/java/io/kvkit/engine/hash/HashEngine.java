@@ -58,12 +58,15 @@ public final class HashEngine implements StorageEngine {
     private static final Logger LOG = LoggerFactory.getLogger(HashEngine.class);
     static final String LOCK_FILE = "LOCK";
     static final String SEGMENT_SUFFIX = ".seg";
+    static final String SPARE_SUFFIX = ".spare";
     private static final int MAX_LOW_ID = 0xFFFF;
     private static final long MAX_BATCH_BYTES = 1L << 30;
     private static final long MAX_SEGMENT_BYTES = 0xFFFF_FFFFL;
     private static final byte[] RETRY = new byte[0];
     private static final byte[] CORRUPT = new byte[0];
     private static final int MAX_READ_ATTEMPTS = 10_000_000;
+    /** Expensive self-checks (tests run with it on): e.g. scan fully dead segments before dropping them. */
+    private static final boolean PARANOID = Boolean.getBoolean("kvkit.paranoid");
 
     private final EngineConfig config;
     private final Path dir;
@@ -81,6 +84,10 @@ public final class HashEngine implements StorageEngine {
     /** Live segments (not retired) by file id. */
     private final TreeMap<Long, LogSegment> segments = new TreeMap<>();
     private LogSegment active;
+    /** The next writer segment, created and zero-filled ahead by the background thread (named *.spare until used). */
+    private LogSegment spare;
+    /** Low id of a spare being created outside the lock. */
+    private int reservedLowId;
     private long lastSequence;
     private long nextFileId;
     private int lowIdCursor = 1;
@@ -92,6 +99,7 @@ public final class HashEngine implements StorageEngine {
     private final List<Retired> graveyard = new ArrayList<>();
 
     private final ReentrantLock syncLock = new ReentrantLock();
+    private final Object closeMonitor = new Object();
     private volatile Throwable halted;
     private volatile boolean closed;
     private volatile boolean stopping;
@@ -363,11 +371,66 @@ public final class HashEngine implements StorageEngine {
     // =====================================================================================
 
     @Override
+    public void put(WriteOptions writeOptions, byte[] key, byte[] value) {
+        checkOpen();
+        limits.checkPut(key, value);
+        writeOne(writeOptions, key, value);
+    }
+
+    @Override
+    public void delete(WriteOptions writeOptions, byte[] key) {
+        checkOpen();
+        limits.checkKey(key);
+        writeOne(writeOptions, key, null);
+    }
+
+    /** One put ({@code value} not null) or delete, without the batch machinery. */
+    private void writeOne(WriteOptions writeOptions, byte[] key, byte[] value) {
+        long hash = KeyHash.hash(key);
+        long bytes = LogSegment.recordBytes(key.length, value == null ? 0 : value.length);
+        LogSegment written;
+        long writtenEnd;
+        writeLock.lock();
+        try {
+            checkOpen();
+            checkWritable();
+            ensureRoom(bytes);
+            LogSegment seg = active;
+            long seq = ++lastSequence;
+            long pos = seg.end;
+            seg.writeRecord(pos, headerScratch, key, value, seq,
+                    (byte) ((value == null ? LogSegment.FLAG_TOMBSTONE : 0) | LogSegment.FLAG_BATCH_END));
+            writtenEnd = pos + bytes;
+            seg.end = writtenEnd;
+            if (seg.minSequence == Long.MAX_VALUE) {
+                seg.minSequence = seq;
+            }
+            try {
+                apply(key, hash, value == null ? 0 : HashIndex.pack(hash, seg.lowId, pos));
+            } catch (RuntimeException e) {
+                halted = e; // the log has the write but the index does not: stop taking writes
+                throw new EngineHaltedException("hash store in " + dir + " failed to index a logged write; reopen to recover", e);
+            }
+            bytesSinceIndexCheckpoint += bytes;
+            written = seg;
+        } finally {
+            writeLock.unlock();
+        }
+        if (writeOptions.sync()) {
+            syncUpTo(written, writtenEnd);
+        }
+    }
+
+    @Override
     public void write(WriteOptions writeOptions, WriteBatch batch) {
         checkOpen();
         limits.checkBatch(batch);
         int n = batch.size();
         if (n == 0) {
+            return;
+        }
+        if (n == 1) {
+            writeOne(writeOptions, batch.keyAt(0), batch.valueAt(0));
             return;
         }
         int[] ops = latestPerKey(batch);
@@ -548,8 +611,55 @@ public final class HashEngine implements StorageEngine {
         }
         long capacity = Math.max(options.segmentSizeBytes(), roundUp(LogSegment.HEADER_BYTES + bytes + LogSegment.RECORD_HEADER_BYTES));
         // If this fails (disk full), the sealed segment stays active and the next write tries again.
-        active = newSegment(LogSegment.KIND_WRITER, capacity);
-        LockSupport.unpark(maintenance); // sync the sealed segment in the background
+        LogSegment ready = spare;
+        if (ready != null && ready.capacity >= capacity) {
+            try {
+                ready.activate(dir);
+            } catch (IOException e) {
+                throw new StorageIOException("cannot put spare segment " + ready.path + " into use", e);
+            }
+            spare = null;
+            segments.put(ready.fileId, ready);
+            active = ready;
+        } else {
+            active = newSegment(LogSegment.KIND_WRITER, capacity);
+        }
+        LockSupport.unpark(maintenance); // sync the sealed segment, prepare the next spare
+    }
+
+    /** Creates the next writer segment ahead of need, outside the write lock (zero-filling takes a while). */
+    private void prepareSpare() {
+        long fileId;
+        int low;
+        long baseSeq;
+        writeLock.lock();
+        try {
+            if (spare != null || reservedLowId != 0 || active.end < active.capacity / 4) {
+                return;
+            }
+            low = freeLowId();
+            fileId = nextFileId++;
+            reservedLowId = low;
+            baseSeq = lastSequence;
+        } finally {
+            writeLock.unlock();
+        }
+        LogSegment s = null;
+        try {
+            s = LogSegment.create(dir, fileId, low, LogSegment.KIND_WRITER, baseSeq, options.segmentSizeBytes(),
+                    dir.resolve(LogSegment.fileName(fileId) + SPARE_SUFFIX));
+        } finally {
+            writeLock.lock();
+            try {
+                reservedLowId = 0;
+                if (s != null) {
+                    byLowId.set(low, s);
+                    spare = s;
+                }
+            } finally {
+                writeLock.unlock();
+            }
+        }
     }
 
     private static long roundUp(long n) {
@@ -561,24 +671,25 @@ public final class HashEngine implements StorageEngine {
         if (capacity > MAX_SEGMENT_BYTES) {
             throw new InvalidArgumentException("a segment of " + capacity + " bytes is larger than the format's 4 GiB");
         }
-        int low = -1;
-        for (int n = 0; n < MAX_LOW_ID; n++) {
-            int candidate = lowIdCursor;
-            lowIdCursor = lowIdCursor == MAX_LOW_ID ? 1 : lowIdCursor + 1;
-            if (byLowId.get(candidate) == null) {
-                low = candidate;
-                break;
-            }
-        }
-        if (low < 0) {
-            throw new StorageIOException("hash store in " + dir + " has " + MAX_LOW_ID + " segments in use",
-                    new IOException("no free segment id; raise segmentSizeBytes or let compaction catch up"));
-        }
+        int low = freeLowId();
         long fileId = nextFileId++;
         LogSegment s = LogSegment.create(dir, fileId, low, kind, lastSequence, capacity);
         byLowId.set(low, s);
         segments.put(fileId, s);
         return s;
+    }
+
+    /** A low id no segment uses. Under the write lock. */
+    private int freeLowId() {
+        for (int n = 0; n < MAX_LOW_ID; n++) {
+            int candidate = lowIdCursor;
+            lowIdCursor = lowIdCursor == MAX_LOW_ID ? 1 : lowIdCursor + 1;
+            if (byLowId.get(candidate) == null && candidate != reservedLowId) {
+                return candidate;
+            }
+        }
+        throw new StorageIOException("hash store in " + dir + " has " + MAX_LOW_ID + " segments in use",
+                new IOException("no free segment id; raise segmentSizeBytes or let compaction catch up"));
     }
 
     // =====================================================================================
@@ -931,6 +1042,7 @@ public final class HashEngine implements StorageEngine {
             }
             try {
                 forceSealedSegments();
+                prepareSpare();
                 if (options.compactionEnabled() && backgroundError == null) {
                     for (int round = 0; round < 4 && !stopping && compactOnce(); round++) {
                         // a few rounds per wake-up, then let the other duties run
@@ -1038,6 +1150,12 @@ public final class HashEngine implements StorageEngine {
 
     /** Copies the live records (and the tombstones still needed) of {@code x} into the outputs. */
     private boolean compactSegment(LogSegment x, List<LogSegment> outputs, long minSeqOthers) {
+        long records = x.end - LogSegment.HEADER_BYTES - LogSegment.RECORD_HEADER_BYTES; // all but the seal
+        boolean accountedDead = x.deadBytes.get() == records; // stays true: a sealed segment only gets deader
+        if (accountedDead && !PARANOID) {
+            // Every record is dead and none is a tombstone (tombstones never count as dead): nothing to copy.
+            return true;
+        }
         List<long[]> pending = new ArrayList<>(); // {hash, fromOffset, outputIndex, toOffset}
         List<byte[]> pendingKeys = new ArrayList<>();
         long pos = LogSegment.HEADER_BYTES;
@@ -1061,6 +1179,9 @@ public final class HashEngine implements StorageEngine {
                 hash = KeyHash.hash(key);
                 long loc = currentLocation(key, hash);
                 copy = HashIndex.lowId(loc) == x.lowId && HashIndex.offset(loc) == pos;
+            }
+            if (copy && accountedDead) {
+                throw new AssertionError(x + " counts every record dead but the record at " + pos + " is still needed");
             }
             if (copy) {
                 LogSegment out = outputs.isEmpty() ? null : outputs.get(outputs.size() - 1);
@@ -1229,8 +1350,8 @@ public final class HashEngine implements StorageEngine {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : files.toList()) {
                 String name = p.getFileName().toString();
-                if (name.endsWith(".tmp")) {
-                    Files.deleteIfExists(p); // an unfinished segment or checkpoint; never referenced
+                if (name.endsWith(".tmp") || name.endsWith(SPARE_SUFFIX)) {
+                    Files.deleteIfExists(p); // an unfinished segment or checkpoint, or an unused spare; never referenced
                 } else if (name.endsWith(SEGMENT_SUFFIX)) {
                     found.add(LogSegment.open(p));
                 }
@@ -1537,6 +1658,12 @@ public final class HashEngine implements StorageEngine {
 
     @Override
     public void close() {
+        synchronized (closeMonitor) { // a second close waits for the first, then returns
+            closeOnce();
+        }
+    }
+
+    private void closeOnce() {
         writeLock.lock();
         try {
             if (closed) {
@@ -1581,6 +1708,17 @@ public final class HashEngine implements StorageEngine {
 
     private void releaseAll() {
         closed = true;
+        LogSegment unused = spare;
+        spare = null;
+        if (unused != null) {
+            byLowId.set(unused.lowId, null);
+            unused.unmap();
+            try {
+                Files.deleteIfExists(unused.path);
+            } catch (IOException e) {
+                LOG.warn("hash store {}: cannot delete unused spare segment {}: {}", dir, unused.path, e.toString());
+            }
+        }
         for (int i = 1; i <= MAX_LOW_ID; i++) {
             LogSegment s = byLowId.getAndSet(i, null);
             if (s != null) {

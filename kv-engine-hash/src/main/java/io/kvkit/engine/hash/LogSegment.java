@@ -50,7 +50,8 @@ final class LogSegment {
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    final Path path;
+    /** The file; changes once, when a spare segment is put into use (renamed from {@code .spare}). */
+    volatile Path path;
     final long fileId;
     final int lowId;
     final byte kind;
@@ -87,7 +88,11 @@ final class LogSegment {
 
     /** Creates, zero-fills and syncs a new segment file (temp name, then rename, then directory fsync). */
     static LogSegment create(Path dir, long fileId, int lowId, byte kind, long baseSequence, long capacity) {
-        Path path = dir.resolve(fileName(fileId));
+        return create(dir, fileId, lowId, kind, baseSequence, capacity, dir.resolve(fileName(fileId)));
+    }
+
+    /** Creates a segment under {@code path} (a spare's name, or its own). */
+    static LogSegment create(Path dir, long fileId, int lowId, byte kind, long baseSequence, long capacity, Path path) {
         Path tmp = dir.resolve(fileName(fileId) + ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -290,6 +295,14 @@ final class LogSegment {
     }
 
     private static final MemorySegment ZEROS = Arena.global().allocate(1 << 16);
+
+    /** Puts a spare segment into use: renames it to its own name and makes the rename durable. */
+    void activate(Path dir) throws IOException {
+        Path target = dir.resolve(fileName(fileId));
+        Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
+        FileSystemOps.syncDirectory(dir);
+        path = target;
+    }
 
     /** Unmaps the file. Readers still on it get an IllegalStateException (translated by the engine). */
     void unmap() {
