@@ -166,7 +166,8 @@ public final class RaftCore {
         return role == Role.LEADER && opts.readOnlyMode() == ReadOnlyMode.LEASE_BASED && !leaseRevoked
                 && leadTransferee == NONE && committedEntryInCurrentTerm()
                 && reads.leaseStartTick() != Long.MIN_VALUE
-                && tickCount < reads.leaseStartTick() + opts.leaseTicks();
+                && tickCount < reads.leaseStartTick() + (disabledRules.contains(SafetyRule.LEASE_SHORTER_THAN_ELECTION_TIMEOUT)
+                        ? 2L * opts.electionTimeoutTicks() : opts.leaseTicks());
     }
 
     // ------------------------------------------------------------------ inputs
@@ -481,7 +482,8 @@ public final class RaftCore {
         }
         // A restarted node forgot whom it acknowledged: under lease reads it must sit out one
         // election timeout before helping a new leader, or a live lease could be broken.
-        return opts.readOnlyMode() == ReadOnlyMode.LEASE_BASED && tickCount < opts.electionTimeoutTicks();
+        return opts.readOnlyMode() == ReadOnlyMode.LEASE_BASED && tickCount < opts.electionTimeoutTicks()
+                && !disabledRules.contains(SafetyRule.LEASE_RESTART_GUARD);
     }
 
     // ------------------------------------------------------------------ step

@@ -12,5 +12,9 @@ enum SafetyRule {
     /** A leader answers ReadIndex only after it has committed an entry of its own term. */
     READ_INDEX_AFTER_FIRST_COMMIT,
     /** A node does not grant two different votes in one term. */
-    ONE_VOTE_PER_TERM
+    ONE_VOTE_PER_TERM,
+    /** Under lease reads a restarted node sits out one election timeout before voting. */
+    LEASE_RESTART_GUARD,
+    /** A lease is only as long as electionTimeout minus the drift margin, from the round's send time. */
+    LEASE_SHORTER_THAN_ELECTION_TIMEOUT
 }

@@ -15,7 +15,7 @@ class SafetyMutationTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"COMMIT_ONLY_CURRENT_TERM", "VOTE_REQUIRES_UP_TO_DATE_LOG", "ONE_VOTE_PER_TERM",
-            "READ_INDEX_AFTER_FIRST_COMMIT"})
+            "READ_INDEX_AFTER_FIRST_COMMIT", "LEASE_SHORTER_THAN_ELECTION_TIMEOUT"})
     void simulationCatchesBrokenRule(String rule) {
         Long caught = null;
         String what = null;
