@@ -89,6 +89,9 @@ public final class BPlusTreeEngine implements StorageEngine {
     private final AtomicLong committedBatches = new AtomicLong();
     private final AtomicLong syncs = new AtomicLong();
     private final AtomicLong checkpoints = new AtomicLong();
+    private final AtomicLong checkpointApplyNanos = new AtomicLong();
+    private final AtomicLong checkpointWriteNanos = new AtomicLong();
+    private final AtomicLong checkpointSyncNanos = new AtomicLong();
 
     private static final class Request {
         final WriteBatch batch;
@@ -552,6 +555,7 @@ public final class BPlusTreeEngine implements StorageEngine {
         // pages freed by checkpoint X belonged to tree X-1: reusable once no reader holds a tree
         // older than X; the last durable tree (base) is kept whole as the fallback of this meta write
         free.reclaim(readers.oldest(base.txn()));
+        long t0 = System.nanoTime();
         WriteTransaction t = new WriteTransaction(file, reader, free, base, txn);
         for (Map.Entry<byte[], Overlay.Version> e : s.overlay().map.entrySet()) {
             byte[] v = e.getValue().value();
@@ -561,7 +565,9 @@ public final class BPlusTreeEngine implements StorageEngine {
                 t.put(e.getKey(), v);
             }
         }
+        long t1 = System.nanoTime();
         t.writePages();
+        long t2 = System.nanoTime();
         file.force(); // the data pages are durable before the meta page that points to them
         int slot = 1 - durableSlot;
         Meta m = t.meta(free.highWater(), txn);
@@ -573,6 +579,9 @@ public final class BPlusTreeEngine implements StorageEngine {
         current = new State(m, new Overlay(), s.seq());
         free.freedBy(txn, t.freedCommitted());
         checkpoints.incrementAndGet();
+        checkpointApplyNanos.addAndGet(t1 - t0);
+        checkpointWriteNanos.addAndGet(t2 - t1);
+        checkpointSyncNanos.addAndGet(System.nanoTime() - t2);
     }
 
     private void syncLocked() throws IOException {
@@ -715,6 +724,9 @@ public final class BPlusTreeEngine implements StorageEngine {
         p.put("bplustree.commits.batches", committedBatches.get());
         p.put("bplustree.syncs", syncs.get());
         p.put("bplustree.checkpoints", checkpoints.get());
+        p.put("bplustree.checkpoints.applyMillis", checkpointApplyNanos.get() / 1_000_000);
+        p.put("bplustree.checkpoints.writeMillis", checkpointWriteNanos.get() / 1_000_000);
+        p.put("bplustree.checkpoints.syncMillis", checkpointSyncNanos.get() / 1_000_000);
         p.put("bplustree.overlay.ops", st.overlay().ops());
         p.put("bplustree.wal.replayedRecords", replayed.records());
         p.put("bplustree.wal.tornTailBytes", replayed.tornBytes());

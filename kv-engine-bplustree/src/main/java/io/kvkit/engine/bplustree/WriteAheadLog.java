@@ -234,7 +234,7 @@ final class WriteAheadLog implements AutoCloseable {
     void force() throws IOException {
         mapped.asSlice(0, Math.min(end + HEADER, mapped.byteSize())).force(); // msync writes back dirty pages only
         if (spilled) {
-            channel.force(false);
+            channel.force(true);
             spilled = false;
         }
     }
@@ -242,7 +242,12 @@ final class WriteAheadLog implements AutoCloseable {
     /** Starts the log again at offset 0: called once a checkpoint that holds every record is durable. */
     void reset() throws IOException {
         end = 0;
-        clearFrom(0);
+        // give the log's disk blocks back: cut the file to nothing and extend it again (sparse).
+        // Safe under the mapping because only the writer touches it, and not in between.
+        long size = mapped.byteSize();
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap(new byte[1]), size - 1);
+        spilled = true; // the length changed: the next force syncs the file's metadata too
     }
 
     /** Unmaps and cuts the file to its records (nothing after a final checkpoint). */

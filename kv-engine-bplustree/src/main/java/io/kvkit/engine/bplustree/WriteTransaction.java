@@ -251,9 +251,10 @@ final class WriteTransaction {
         if (leafCellBytes(key.length, kovf, value.length, false) > maxCellBytes(pageSize)) {
             return writeChain(value);
         }
-        return value.clone();
+        return value; // the caller hands over arrays it owns (the overlay's private copies)
     }
 
+    /** Puts {@code key}; the arrays become the transaction's (callers pass private copies). */
     void put(byte[] key, byte[] value) {
         if (root == 0) {
             Node leaf = new Node(true);
@@ -287,7 +288,7 @@ final class WriteTransaction {
     }
 
     private void insertLeafEntry(Node leaf, int i, byte[] key, byte[] value) {
-        byte[] k = key.clone();
+        byte[] k = key;
         leaf.keys.add(i, k);
         leaf.keyChains.add(i, leafKeyOverflows(pageSize, k.length) ? writeChain(k) : null);
         leaf.values.add(i, leafValue(k, value));
