@@ -26,7 +26,7 @@ public record EngineBenchOptions(List<String> stores, List<String> workloads, in
                                  double maxSecondsPerWorkload, List<String> notes) {
     public static final int DEFAULT_N = 1_000_000;
     /** N of a quick run: every store and workload in well under 3 minutes on 2 cores. */
-    public static final int QUICK_N = 50_000;
+    public static final int QUICK_N = 20_000;
     public static final int DEFAULT_KEY_BYTES = 16;
     public static final int DEFAULT_VALUE_BYTES = 100;
     public static final long DEFAULT_SEED = 20261125L;
@@ -34,7 +34,7 @@ public record EngineBenchOptions(List<String> stores, List<String> workloads, in
     public static final long DEFAULT_STORE_TIMEOUT_SECONDS = 3600;
     public static final long QUICK_STORE_TIMEOUT_SECONDS = 60;
     /** A quick run stops each workload after this long, so slow stores cannot stretch it (full runs: no cap). */
-    public static final double QUICK_MAX_SECONDS_PER_WORKLOAD = 1.0;
+    public static final double QUICK_MAX_SECONDS_PER_WORKLOAD = 0.5;
     /** Value length bound: values come from a 1 MiB pool. */
     public static final int MAX_VALUE_BYTES = 512 * 1024;
     public static final int MAX_KEY_BYTES = 1024;
