@@ -267,7 +267,7 @@ public final class RaftCore {
         }
         flushPending();
         return !softState().equals(prevSoftState) || !hardState().equals(prevHardState)
-                || !log.unstableEntries().isEmpty() || log.unstableSnapshot() != null
+                || log.hasUnstableEntries() || log.unstableSnapshot() != null
                 || log.hasNextCommittedEntries() || !msgs.isEmpty() || !msgsAfterPersist.isEmpty()
                 || !readStates.isEmpty();
     }

@@ -175,6 +175,10 @@ final class RaftLog {
         return lastIndex();
     }
 
+    boolean hasUnstableEntries() {
+        return !unstable.isEmpty();
+    }
+
     List<Entry> unstableEntries() {
         return List.copyOf(unstable);
     }

@@ -235,4 +235,28 @@ class RaftCoreTest {
         c.core(1).transferLeadership(2);
         assertThat(c.core(1).hasLease()).isFalse();
     }
+
+    /** PITFALLS #15 (etcd 8349efa): a Ready that installs a snapshot carries no committed entries to apply. */
+    @Test
+    void snapshotIsNotMixedWithCommittedEntries() {
+        TestCluster c = new TestCluster(3, o -> o);
+        c.leaderElected(1);
+        RaftCore f = c.core(3);
+        // a follower with committed but unapplied entries receives a newer snapshot
+        f.step(Message.of(MessageType.APPEND).from(1).to(3).term(2).index(2).logTerm(2)
+                .entries(List.of(Entry.normal(2, 3, b("a")), Entry.normal(2, 4, b("b")))).commit(4).build());
+        while (f.hasReady()) {
+            c.handle(3);
+        }
+        assertThat(c.applied.get(3L)).extracting(Entry::index).contains(3L, 4L);
+        f.step(Message.of(MessageType.APPEND).from(1).to(3).term(2).index(4).logTerm(2)
+                .entries(List.of(Entry.normal(2, 5, b("c")))).commit(5).build());
+        Snapshot snap = new Snapshot(10, 2, ConfState.ofVoters(1L, 2L, 3L), b("image"));
+        f.step(Message.of(MessageType.SNAPSHOT).from(1).to(3).term(2).snapshot(snap).build());
+        Ready rd = c.handle(3);
+        assertThat(rd.snapshot()).isEqualTo(snap);
+        assertThat(rd.committedEntries()).isEmpty();
+        assertThat(f.appliedIndex()).isEqualTo(10);
+        assertThat(f.lastIndex()).isEqualTo(10);
+    }
 }

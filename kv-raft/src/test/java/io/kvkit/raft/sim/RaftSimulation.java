@@ -152,6 +152,7 @@ public final class RaftSimulation {
         long pausedUntil;
         Role lastRole = Role.FOLLOWER;
         long leaderCommitSeen;
+        long lastCommit;
         final Map<Long, Long> writes = new HashMap<>();      // request id -> client
         final Map<Long, Long> readCtx = new HashMap<>();     // read ctx -> client
         final List<long[]> readWaits = new ArrayList<>();    // {read index, ctx}
@@ -182,6 +183,7 @@ public final class RaftSimulation {
             core = new RaftCore(o, storage, snap.index());
             TestHooks.disable(core, disabledRules);
             lastRole = core.role();
+            lastCommit = core.commitIndex();
             writes.clear();
             readCtx.clear();
             readWaits.clear();
@@ -559,6 +561,10 @@ public final class RaftSimulation {
     private void checkNode(SimNode n) {
         RaftCore c = n.core;
         maxTerm = Math.max(maxTerm, c.term());
+        if (c.commitIndex() < n.lastCommit || c.appliedIndex() > c.commitIndex() || c.commitIndex() > c.lastIndex()) {
+            throw fail("node " + n.id + " commit went back or past its log: was " + n.lastCommit + ", now " + c);
+        }
+        n.lastCommit = c.commitIndex();
         if (c.role() == Role.LEADER) {
             Long other = leaderOfTerm.putIfAbsent(c.term(), n.id);
             if (other != null && other != n.id) {
