@@ -248,7 +248,7 @@ public final class LsmEngine implements StorageEngine {
         VersionEdit recoveryEdit = new VersionEdit();
         long records = 0;
         long torn = 0;
-        MemTable[] rmem = {new MemTable(chunkPool, 0)};
+        MemTable[] rmem = {new MemTable(chunkPool, 0, memBloomWords())};
         try {
             for (int i = 0; i < logs.size(); i++) {
                 Path p = dir.resolve(WriteAheadLog.fileName(logs.get(i)));
@@ -266,7 +266,7 @@ public final class LsmEngine implements StorageEngine {
                             throw new java.io.UncheckedIOException(e);
                         }
                         rmem[0].unref();
-                        rmem[0] = new MemTable(chunkPool, 0);
+                        rmem[0] = new MemTable(chunkPool, 0, memBloomWords());
                     }
                     insert(rmem[0], batch, first);
                     lastSeq = Math.max(lastSeq, last);
@@ -306,7 +306,7 @@ public final class LsmEngine implements StorageEngine {
         manifest = Manifest.create(dir, manifestNumber, base);
         wal = WriteAheadLog.create(dir, walNumber);
         Manifest.syncDirectory(dir);
-        mem = new MemTable(chunkPool, walNumber);
+        mem = new MemTable(chunkPool, walNumber, memBloomWords());
         deleteObsoleteFiles(manifestNumber);
         return new long[] {records, torn};
     }
@@ -363,6 +363,11 @@ public final class LsmEngine implements StorageEngine {
             }
         }
         Manifest.syncDirectory(dir);
+    }
+
+    /** A memtable key filter of one bit per 4 bytes of write buffer (about 35 bits per 140-byte entry). */
+    private int memBloomWords() {
+        return (int) Math.max(1024, options.writeBufferSizeBytes() / 256);
     }
 
     private static long groupNodeBytes(WriteBatch b) {
@@ -602,7 +607,7 @@ public final class LsmEngine implements StorageEngine {
         }
         wal = next;
         imms.addFirst(mem);
-        mem = new MemTable(chunkPool, number);
+        mem = new MemTable(chunkPool, number, memBloomWords());
         installSuperVersion();
         backgroundChanged.signalAll();
     }
@@ -655,26 +660,27 @@ public final class LsmEngine implements StorageEngine {
     }
 
     private byte[] lookup(SuperVersion sv, byte[] key, long seq) {
-        LookupResult r = sv.mem.get(key, seq);
-        if (r.kind() != LookupResult.Kind.NOT_FOUND) {
-            return r.value();
+        long hash = BloomFilter.hash(key);
+        LookupResult r;
+        if (sv.mem.mayContain(hash)) {
+            r = sv.mem.get(key, seq);
+            if (r.kind() != LookupResult.Kind.NOT_FOUND) {
+                return r.value();
+            }
         }
         for (MemTable m : sv.imms) {
+            if (!m.mayContain(hash)) {
+                continue;
+            }
             r = m.get(key, seq);
             if (r.kind() != LookupResult.Kind.NOT_FOUND) {
                 return r.value();
             }
         }
-        long hash = 0;
-        boolean hashed = false;
         List<FileMeta> l0 = sv.version.files(0);
         for (int i = 0; i < l0.size(); i++) {
             if (!l0.get(i).contains(key)) {
                 continue;
-            }
-            if (!hashed) {
-                hash = BloomFilter.hash(key);
-                hashed = true;
             }
             r = sv.tables[0][i].get(key, hash, seq);
             if (r.kind() != LookupResult.Kind.NOT_FOUND) {
@@ -689,10 +695,6 @@ public final class LsmEngine implements StorageEngine {
             int i = indexOfFileFor(files, key);
             if (i < 0) {
                 continue;
-            }
-            if (!hashed) {
-                hash = BloomFilter.hash(key);
-                hashed = true;
             }
             r = sv.tables[l][i].get(key, hash, seq);
             if (r.kind() != LookupResult.Kind.NOT_FOUND) {
@@ -720,8 +722,9 @@ public final class LsmEngine implements StorageEngine {
     }
 
     private long readSeq(ReadOptions readOptions) {
+        long published = visibleSeq; // volatile read: orders this read after the memtable filters' writes
         if (readOptions.snapshot() == null) {
-            return visibleSeq;
+            return published;
         }
         if (!(readOptions.snapshot() instanceof LsmSnapshot s) || s.owner != this) {
             throw new InvalidArgumentException("the snapshot belongs to another engine");

@@ -14,7 +14,7 @@ public final class LsmMicrobenchmarks {
     /** A standalone memtable with its own chunk pool. Single writer; any number of readers. */
     public static final class MemTableHandle implements AutoCloseable {
         private final ChunkPool pool = new ChunkPool(256);
-        private final MemTable table = new MemTable(pool, 0);
+        private final MemTable table = new MemTable(pool, 0, 0);
 
         /** Inserts a put at sequence {@code seq}. */
         public void put(byte[] key, byte[] value, long seq) {

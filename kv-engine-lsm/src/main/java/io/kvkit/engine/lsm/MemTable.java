@@ -57,11 +57,19 @@ final class MemTable {
     private final long walNumber;
     private long entries;
     private long payloadBytes;
+    private final long[] bloom;
     private final int[] prev = new int[MAX_HEIGHT];
 
-    MemTable(ChunkPool pool, long walNumber) {
+    /**
+     * @param bloomWords size of the key filter in 64-bit words (0: none). The filter is written by
+     *                   the single writer before the sequence numbers of the entries are
+     *                   published (a volatile write), so a reader that read the published sequence
+     *                   sees every bit of the entries it may read: no false negatives.
+     */
+    MemTable(ChunkPool pool, long walNumber, int bloomWords) {
         this.pool = pool;
         this.walNumber = walNumber;
+        this.bloom = bloomWords > 0 ? new long[bloomWords] : null;
         chunks[0] = pool.take();
         chunkCount = 1;
         // head node: full height, empty key, no successors
@@ -150,8 +158,22 @@ final class MemTable {
 
     // ---- writer side (one thread at a time) ----
 
-    /** Inserts an entry; {@code value == null} is a tombstone. The caller checked the room. */
+    /** Whether the memtable may hold {@code key} (whose {@link BloomFilter#hash} is {@code hash}). */
+    boolean mayContain(long hash) {
+        if (bloom == null) {
+            return true;
+        }
+        long word = bloom[(int) (((hash >>> 32) * bloom.length) >>> 32)];
+        long mask = (1L << (hash & 63)) | (1L << ((hash >>> 6) & 63));
+        return (word & mask) == mask;
+    }
+
+    /** Inserts an entry; {@code value == null} is a tombstone. */
     void add(byte[] key, byte[] value, long seq) {
+        if (bloom != null) {
+            long hash = BloomFilter.hash(key);
+            bloom[(int) (((hash >>> 32) * bloom.length) >>> 32)] |= (1L << (hash & 63)) | (1L << ((hash >>> 6) & 63));
+        }
         int h = randomHeight();
         int vlen = value == null ? -1 : value.length;
         int size = align(HEADER + 4L * h + key.length + Math.max(0, vlen));

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +37,7 @@ import java.util.zip.CRC32C;
  */
 final class SsTableReader {
     private static final LZ4SafeDecompressor LZ4 = LZ4Factory.safeInstance().safeDecompressor();
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[8 << 10]);
 
     private final Path path;
     private final long number;
@@ -204,9 +204,23 @@ final class SsTableReader {
         }
         stats.blockReads.increment();
         byte type = file.get(ValueLayout.JAVA_BYTE, offset + size);
-        if (verify || verifyChecksums) {
+        boolean check = verify || verifyChecksums;
+        if (type == SsTableWriter.TYPE_RAW && !check) {
+            return file.asSlice(offset, size);
+        }
+        if (type != SsTableWriter.TYPE_RAW && type != SsTableWriter.TYPE_LZ4) {
+            throw new CorruptionException(path, offset, "unknown block type " + type);
+        }
+        // one copy to the heap: array CRC32C and array LZ4 are much faster than their ByteBuffer forms
+        byte[] scratch = SCRATCH.get();
+        if (scratch.length < size) {
+            scratch = new byte[Math.max(size, 2 * scratch.length)];
+            SCRATCH.set(scratch);
+        }
+        MemorySegment.copy(file, offset, MemorySegment.ofArray(scratch), 0, size);
+        if (check) {
             CRC32C crc = new CRC32C();
-            crc.update(file.asSlice(offset, size).asByteBuffer());
+            crc.update(scratch, 0, size);
             crc.update(type);
             if ((int) crc.getValue() != file.get(Bits.SEG_INT_LE, offset + size + 1)) {
                 throw new CorruptionException(path, offset, "block checksum mismatch");
@@ -215,19 +229,24 @@ final class SsTableReader {
         if (type == SsTableWriter.TYPE_RAW) {
             return file.asSlice(offset, size);
         }
-        if (type != SsTableWriter.TYPE_LZ4) {
-            throw new CorruptionException(path, offset, "unknown block type " + type);
-        }
         try {
-            long r = Varint.getInt(file, offset);
-            int rawLength = (int) r;
-            int hdr = (int) ((r >>> 32) - offset);
+            int rawLength = 0;
+            int hdr = 0;
+            for (int shift = 0; ; shift += 7) {
+                if (hdr >= 5 || hdr >= size) {
+                    throw new CorruptionException(path, offset, "bad uncompressed length prefix");
+                }
+                byte b = scratch[hdr++];
+                rawLength |= (b & 0x7F) << shift;
+                if (b >= 0) {
+                    break;
+                }
+            }
             if (rawLength < 0 || rawLength > (256 << 20)) {
                 throw new CorruptionException(path, offset, "implausible uncompressed block length " + rawLength);
             }
             byte[] out = new byte[rawLength];
-            ByteBuffer src = file.asSlice(offset + hdr, size - hdr).asByteBuffer();
-            int n = LZ4.decompress(src, 0, size - hdr, ByteBuffer.wrap(out), 0, rawLength);
+            int n = LZ4.decompress(scratch, hdr, size - hdr, out, 0, rawLength);
             if (n != rawLength) {
                 throw new CorruptionException(path, offset, "block decompressed to " + n + " bytes, expected " + rawLength);
             }
