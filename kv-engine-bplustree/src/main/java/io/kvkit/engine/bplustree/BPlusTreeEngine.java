@@ -768,6 +768,12 @@ public final class BPlusTreeEngine implements StorageEngine {
         return file;
     }
 
+    /** Makes every later fsync of this engine fail with {@code e} (tests of PITFALLS #21). */
+    void failForcesForTests(IOException e) {
+        file.forceFailure = e;
+        wal.forceFailure = e;
+    }
+
     @Override
     public void close() {
         writeLock.lock();

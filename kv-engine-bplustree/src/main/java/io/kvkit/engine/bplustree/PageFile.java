@@ -183,7 +183,14 @@ final class PageFile {
         return Arrays.copyOf(b.array(), b.position());
     }
 
+    /** Tests set this to make every force fail, as a disk does after EIO. */
+    volatile IOException forceFailure;
+
     void force() throws IOException {
+        IOException f = forceFailure;
+        if (f != null) {
+            throw f;
+        }
         channel.force(false);
     }
 

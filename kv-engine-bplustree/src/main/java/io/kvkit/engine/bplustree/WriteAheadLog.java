@@ -231,7 +231,14 @@ final class WriteAheadLog implements AutoCloseable {
     }
 
     /** Makes every appended record durable (msync of the mapped part, fdatasync of the file). */
+    /** Tests set this to make every force fail, as a disk does after EIO. */
+    volatile IOException forceFailure;
+
     void force() throws IOException {
+        IOException f = forceFailure;
+        if (f != null) {
+            throw f;
+        }
         mapped.asSlice(0, Math.min(end + HEADER, mapped.byteSize())).force(); // msync writes back dirty pages only
         if (spilled) {
             channel.force(true);
