@@ -3,10 +3,8 @@ package io.kvkit.ring;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.roaringbitmap.RoaringBitmap;
 
 /**

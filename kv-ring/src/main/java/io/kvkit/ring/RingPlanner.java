@@ -215,6 +215,11 @@ final class RingPlanner {
             w.tokens[x] = sortedUnsigned(keep);
         }
         int[] quota = w.quotas(target);
+        if (newWeight > old.weight() && !w.receivable[x]) {
+            // a DOWN node cannot receive: the new weight (and tokens) take effect, its replicas
+            // follow when it is UP again and the ring is rebalanced
+            return finish(ring, w, Set.of());
+        }
         if (newWeight > old.weight()) {
             int[] surplus = new int[w.n];
             for (int i = 0; i < w.n; i++) {

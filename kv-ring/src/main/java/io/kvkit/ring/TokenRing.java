@@ -339,24 +339,24 @@ final class TokenRing {
         int[] touched = new int[nodeCount];
         boolean[] isTouched = new boolean[nodeCount];
         long[] load = naturalLoads(nodeCount);
+        // on big rings, the largest gaps (where a token gains most) plus an even sample of the
+        // rest: bounded work per token, little loss in quality (threshold fixed per call)
+        int minCount = Integer.MIN_VALUE;
+        int stride = 1;
+        if (size > FULL_SCAN_TOKENS) {
+            int[] counts = new int[size];
+            for (int i = 0; i < size; i++) {
+                counts[i] = gapCount(i);
+            }
+            Arrays.sort(counts);
+            minCount = counts[size - SAMPLED_LARGEST_GAPS];
+            stride = size / SAMPLED_LARGEST_GAPS;
+        }
         for (int k = 0; k < count; k++) {
             double bestScore = Double.POSITIVE_INFINITY;
             long bestToken = 0;
             long bestDist = 0;
             boolean found = false;
-            // on big rings, the largest gaps (where a token gains most) plus an even sample of
-            // the rest: bounded work per token, little loss in quality
-            int minCount = Integer.MIN_VALUE;
-            int stride = 1;
-            if (size > FULL_SCAN_TOKENS) {
-                int[] counts = new int[size];
-                for (int i = 0; i < size; i++) {
-                    counts[i] = gapCount(i);
-                }
-                Arrays.sort(counts);
-                minCount = counts[size - SAMPLED_LARGEST_GAPS];
-                stride = size / SAMPLED_LARGEST_GAPS;
-            }
             for (int i = 0; i < size; i++) {
                 if (minCount != Integer.MIN_VALUE && i % stride != 0 && gapCount(i) < minCount) {
                     continue;

@@ -142,6 +142,16 @@ class RingMovementTest {
                 .hasMessageContaining("same weight");
     }
 
+    /** Found by the property test: a weight increase of a DOWN node planned additions to it. */
+    @Test
+    void aDownNodesWeightIncreaseMovesNothingToIt() {
+        Ring ring = Ring.create(options(Q, R), nodes(6)).withNodeState(2, NodeState.DOWN).ring();
+        RingChange c = ring.changeWeight(2, 150);
+        assertThat(c.plan().moves()).isEmpty();
+        assertThat(c.ring().requireNode(2).weight()).isEqualTo(150);
+        c.plan().verify(ring, c.ring());
+    }
+
     @Test
     void downNodesReceiveNothing() {
         Ring ring = Ring.create(options(Q, R), nodes(10)).withNodeState(3, NodeState.DOWN).ring();

@@ -52,12 +52,12 @@ class RingPropertiesTest {
         return op.list().ofMinSize(4).ofMaxSize(16);
     }
 
-    @Property(tries = 20, shrinking = ShrinkingMode.BOUNDED)
+    @Property(shrinking = ShrinkingMode.BOUNDED)
     void equalWeightsStayBalancedAfterEveryStep(@ForAll("equalWeightOps") List<Op> ops) {
         run(ops, false, true);
     }
 
-    @Property(tries = 20, shrinking = ShrinkingMode.BOUNDED)
+    @Property(shrinking = ShrinkingMode.BOUNDED)
     void weightsAndZonesMoveExactlyAndRebalanceToTheirShares(@ForAll("ops") List<Op> ops, @ForAll boolean zones) {
         run(ops, zones, false);
     }
@@ -93,7 +93,7 @@ class RingPropertiesTest {
                         c = op.kind() == Kind.LEAVE ? ring.leave(target.id()) : ring.fail(List.of(target.id()));
                     } catch (IllegalArgumentException refused) {
                         // too few UP nodes (or zones) left to take the replicas: refused, ring unchanged
-                        assertThat(refused).hasMessageContaining("no node can take");
+                        assertThat(refused).hasMessageMatching("(?s).*(no node can take|needs at least|needs nodes in at least).*");
                         continue;
                     }
                     assertThat(c.plan().replicaAdditions()).isEqualTo(held.getCardinality());
