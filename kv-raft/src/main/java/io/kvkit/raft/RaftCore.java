@@ -668,14 +668,10 @@ public final class RaftCore {
                 if (pr.state() != ProgressState.SNAPSHOT) {
                     return null;
                 }
-                if (m.reject()) {
-                    pr.becomeProbe();
-                    // wait for the next heartbeat response before probing again
-                    pr.setAppendFlowPaused(true);
-                } else {
-                    pr.becomeProbe();
-                    pr.setAppendFlowPaused(true);
-                }
+                // Success or not, probe again from the snapshot (or the old match) once the next
+                // heartbeat response or append response shows the follower's state.
+                pr.becomeProbe();
+                pr.setAppendFlowPaused(true);
             }
             case UNREACHABLE -> {
                 // the pipeline is likely broken: fall back to probing

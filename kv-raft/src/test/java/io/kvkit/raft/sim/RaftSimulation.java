@@ -95,7 +95,7 @@ public final class RaftSimulation {
     private long events;
     private final SimNode[] nodes = new SimNode[NODES + 1];
     private final boolean[][] blocked = new boolean[NODES + 1][NODES + 1];
-    private final Client[] clients = new Client[4];
+    private final Client[] clients;
     private final List<Operation> history = new ArrayList<>();
     private long nextRequestId = 1;
     private final Set<Long> everMember = new TreeSet<>();
@@ -134,6 +134,8 @@ public final class RaftSimulation {
         this.maxMessageBytes = 30 + rng.nextInt(300);
         this.faultIntervalUnits = 200 + rng.nextInt(2_000);
         this.leaderChurn = rng.nextBoolean();
+        // lease runs get more clients: stale lease reads need a read to land at a deposed leader
+        this.clients = new Client[lease ? 6 : 4];
         this.chaosUntil = 30_000 + rng.nextInt(15_000);
         this.endAt = chaosUntil + 15_000;
     }
@@ -738,21 +740,21 @@ public final class RaftSimulation {
 
     private SimNode pickNode() {
         List<SimNode> upNodes = new ArrayList<>();
-        SimNode leader = null;
+        List<SimNode> leaders = new ArrayList<>();
         for (int i = 1; i <= NODES; i++) {
             SimNode n = nodes[i];
             if (n.up && !n.paused()) {
                 upNodes.add(n);
                 if (n.core.role() == Role.LEADER) {
-                    leader = n;
+                    leaders.add(n); // deposed leaders that do not know it yet included
                 }
             }
         }
         if (upNodes.isEmpty()) {
             return null;
         }
-        if (leader != null && rng.nextInt(10) < 8) {
-            return leader;
+        if (!leaders.isEmpty() && rng.nextInt(10) < 8) {
+            return leaders.get(rng.nextInt(leaders.size()));
         }
         return upNodes.get(rng.nextInt(upNodes.size()));
     }
@@ -774,8 +776,18 @@ public final class RaftSimulation {
     }
 
     private void injectFault() {
-        int kind = rng.nextInt(12);
+        int kind = rng.nextInt(13);
         switch (kind) {
+            case 12 -> { // hand leadership to a random voter (possibly a lagging one)
+                SimNode leader = currentLeader();
+                if (leader != null && !leader.paused()) {
+                    List<Long> voters = leader.core.confState().voters();
+                    long to = voters.get(rng.nextInt(voters.size()));
+                    log("transfer leadership " + leader.id + " -> " + to);
+                    leader.core.transferLeadership(to);
+                    afterInput(leader);
+                }
+            }
             case 10, 11 -> { // the leader loses its followers (or its process) right now
                 SimNode leader = currentLeader();
                 if (leader != null) {
