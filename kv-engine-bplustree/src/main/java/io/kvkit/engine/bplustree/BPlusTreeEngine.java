@@ -443,10 +443,20 @@ public final class BPlusTreeEngine implements StorageEngine {
         return t;
     }
 
+    /** Largest batch one log record takes (its framing included). */
+    static final long MAX_BATCH_BYTES = 1L << 30;
+    /** Most bytes of batches one group commit takes (one log record). */
+    static final long MAX_GROUP_BYTES = 64L << 20;
+
     @Override
     public void write(WriteOptions options, WriteBatch batch) {
         checkOpen();
         limits.checkBatch(batch);
+        if (batch.payloadBytes() + 9L * batch.size() > MAX_BATCH_BYTES) {
+            throw new InvalidArgumentException("batch of " + batch.size() + " operations and " + batch.payloadBytes()
+                    + " bytes is larger than the " + MAX_BATCH_BYTES + "-byte limit of one log record; nothing was written;"
+                    + " split it into smaller batches");
+        }
         if (batch.isEmpty()) {
             if (options.sync()) {
                 sync();
@@ -472,11 +482,14 @@ public final class BPlusTreeEngine implements StorageEngine {
     private void runGroup() {
         List<Request> group = new ArrayList<>();
         long ops = 0;
+        long bytes = 0;
         Request q;
-        while ((q = queue.peek()) != null && (group.isEmpty() || ops + q.batch.size() <= options.maxGroupCommitOps())) {
+        while ((q = queue.peek()) != null && (group.isEmpty() || ops + q.batch.size() <= options.maxGroupCommitOps()
+                && bytes + q.batch.payloadBytes() <= MAX_GROUP_BYTES)) {
             queue.poll();
             group.add(q);
             ops += q.batch.size();
+            bytes += q.batch.payloadBytes();
         }
         if (group.isEmpty()) {
             return;

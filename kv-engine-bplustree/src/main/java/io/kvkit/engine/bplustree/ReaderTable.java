@@ -12,9 +12,9 @@ import java.util.function.Supplier;
  * still reach. Point reads use a slot per thread (one volatile write to enter, one to leave, no
  * shared counter: LMDB's reader table); cursors and snapshots hold a {@link Pin} each.
  *
- * <p>Entering: read the current meta, publish its txn, then check the meta is still current. If
- * it is, any writer that publishes a newer meta afterwards will see the published txn when it
- * next computes {@link #oldest}, before it can reuse a page of that tree.
+ * <p>Entering: read the current state, publish its tree's txn, then check that tree is still the
+ * current one. If it is, a checkpoint that publishes a newer tree afterwards sees the published
+ * txn when the next checkpoint computes {@link #oldest}, before it can reuse a page of that tree.
  */
 final class ReaderTable {
     static final long IDLE = Long.MAX_VALUE;
@@ -64,7 +64,8 @@ final class ReaderTable {
         while (true) {
             State m = current.get();
             TXN.setVolatile(slot, m.tree().txn());
-            if (current.get() == m) {
+            // only the tree needs pinning: a newer state on the same tree is no reason to retry
+            if (current.get().tree() == m.tree()) {
                 return m;
             }
         }
@@ -79,7 +80,7 @@ final class ReaderTable {
             State m = current.get();
             Pin p = new Pin(m);
             pins.add(p);
-            if (current.get() == m) {
+            if (current.get().tree() == m.tree()) {
                 return p;
             }
             pins.remove(p);
