@@ -505,6 +505,10 @@ public final class BPlusTreeEngine implements StorageEngine {
             } catch (IOException e) {
                 halted = e;
                 error = new EngineHaltedException("bplustree commit in " + dir + " failed; the store refuses writes until reopened", e);
+            } catch (java.io.UncheckedIOException e) {
+                halted = e.getCause();
+                error = new EngineHaltedException("bplustree commit in " + dir + " failed; the store refuses writes until reopened",
+                        e.getCause());
             } catch (RuntimeException | Error e) {
                 halted = e;
                 error = e instanceof KvException k ? k

@@ -39,6 +39,8 @@ final class WriteTransaction {
     private int[] freedCommitted = new int[16];
     private int freedCount;
 
+    /** The leaf the last operation changed: once an operation lands elsewhere, it is written out. */
+    private Node lastLeaf;
     private Node[] pathNodes = new Node[16];
     private int[] pathIndex = new int[16];
 
@@ -105,8 +107,16 @@ final class WriteTransaction {
         return n;
     }
 
+    /** The base tree's meta with this transaction's high-water mark: pages it already wrote are in range. */
+    private Meta bounds() {
+        int hw = free.highWater();
+        return hw == base.highWater() ? base
+                : new Meta(base.txn(), base.root(), base.rootTxn(), base.depth(), hw, base.entries(), base.overflowPages(), base.syncedTxn());
+    }
+
     private Node decode(int page, long expectedTxn) {
-        MemorySegment seg = reader.open(page, expectedTxn, base);
+        Meta at = bounds();
+        MemorySegment seg = reader.open(page, expectedTxn, at);
         long b = file.offsetInChunk(page);
         boolean leaf = TreeReader.isLeaf(seg, b);
         int count = TreeReader.count(seg, b);
@@ -121,7 +131,7 @@ final class WriteTransaction {
         for (int i = 0; i < count; i++) {
             long cell = TreeReader.cell(seg, b, i);
             int flags = seg.get(U8, cell + 2);
-            n.keys.add(reader.key(seg, cell, leaf, base));
+            n.keys.add(reader.key(seg, cell, leaf, at));
             if ((flags & FLAG_KEY_OVERFLOW) != 0) {
                 long lenAt = cell + (leaf ? LEAF_CELL_FIXED : BRANCH_CELL_FIXED);
                 n.keyChains.add(new Node.Chain(seg.get(U32, lenAt + 4), seg.get(U32, lenAt)));
@@ -130,10 +140,10 @@ final class WriteTransaction {
             }
             if (leaf) {
                 if ((flags & FLAG_VALUE_OVERFLOW) != 0) {
-                    long at = cell + LEAF_CELL_FIXED + ((flags & FLAG_KEY_OVERFLOW) != 0 ? 8 : 0);
-                    n.values.add(new Node.Chain(seg.get(U32, at), seg.get(U32, cell + 3)));
+                    long vAt = cell + LEAF_CELL_FIXED + ((flags & FLAG_KEY_OVERFLOW) != 0 ? 8 : 0);
+                    n.values.add(new Node.Chain(seg.get(U32, vAt), seg.get(U32, cell + 3)));
                 } else {
-                    n.values.add(reader.value(seg, cell, base));
+                    n.values.add(reader.value(seg, cell, at));
                 }
             } else {
                 n.appendChild(seg.get(U32, cell + 3), seg.get(U64, cell + 7));
@@ -285,6 +295,30 @@ final class WriteTransaction {
         if (leaf.used > capacity) {
             split(depth - 1, leaf, i);
         }
+        leafDone(leaf);
+    }
+
+    /**
+     * Checkpoints apply keys in ascending order, so a leaf the previous operation changed and this
+     * one did not is finished: it is encoded and written now and dropped from memory, which keeps
+     * the transaction's live set to the branches and one leaf. Should a later merge need it again,
+     * it is read back from the file like any page of this transaction.
+     */
+    private void leafDone(Node current) {
+        Node previous = lastLeaf;
+        lastLeaf = current != null && dirty.get(current.page) == current ? current : null;
+        if (previous == null || previous == current || dirty.get(previous.page) != previous) {
+            return;
+        }
+        try {
+            byte[] page = encode(previous, txn, pageSize, this::writeChain);
+            PageFormat.seal(previous.page, page);
+            file.ensureMapped(free.highWater());
+            file.writePages(new int[]{previous.page}, new byte[][]{page}, 1);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("writing page " + previous.page + " of a checkpoint failed", e);
+        }
+        dirty.remove(previous.page);
     }
 
     private void insertLeafEntry(Node leaf, int i, byte[] key, byte[] value) {
@@ -315,6 +349,7 @@ final class WriteTransaction {
         leaf.keys.remove(i);
         entries--;
         rebalance(depth - 1, leaf);
+        leafDone(leaf);
     }
 
     private boolean contains(byte[] key) {
