@@ -196,6 +196,16 @@ public final class Ring {
         return KeyHasher.partitionOfHash(KeyHasher.hash64(key), log2Partitions);
     }
 
+    /** The partition of the key {@code buf[offset, offset + length)} (a key inside a larger buffer). */
+    public int partitionOf(byte[] buf, int offset, int length) {
+        return KeyHasher.partitionOfHash(KeyHasher.hash64(buf, offset, length), log2Partitions);
+    }
+
+    /** The replicas of the partition of the key {@code buf[offset, offset + length)}. */
+    public List<RingNode> replicasOf(byte[] buf, int offset, int length) {
+        return replicaLists[partitionOf(buf, offset, length)];
+    }
+
     /** The partition of a hash from {@link KeyHasher#hash64}. */
     public int partitionOfHash(long hash) {
         return KeyHasher.partitionOfHash(hash, log2Partitions);

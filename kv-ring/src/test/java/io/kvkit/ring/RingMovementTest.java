@@ -168,6 +168,9 @@ class RingMovementTest {
         Ring next = ring.join(RingNode.of(8, "n8")).ring().leave(2).ring();
         assertThat(next.partitionOf(key)).isEqualTo(p);
         assertThat(next.replicasOf(key)).isEqualTo(next.replicas(p));
+        byte[] framed = ("xx" + "order:12345" + "yyy").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(next.partitionOf(framed, 2, key.length)).isEqualTo(p);
+        assertThat(next.replicasOf(framed, 2, key.length)).isSameAs(next.replicasOf(key));
         assertThat(ring.partitionStart(p) >>> 52).isEqualTo(p);
         for (int rank = 0; rank < R; rank++) {
             assertThat(next.replicaNodeId(p, rank)).isEqualTo(next.replicas(p).get(rank).id());
