@@ -30,6 +30,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -82,6 +83,8 @@ public final class BPlusTreeEngine implements StorageEngine {
     private volatile long lastCommitNanos = System.nanoTime();
     /** Writer state, guarded by writeLock. */
     private long lastSeq;
+    /** Txn of the newest tree written (sub-transactions of checkpoints count one each). */
+    private long lastTreeTxn;
     private long syncedSeq;
     private int durableSlot;
 
@@ -145,13 +148,14 @@ public final class BPlusTreeEngine implements StorageEngine {
             Overlay overlay = new Overlay();
             log = new WriteAheadLog(dir.resolve(WAL_FILE), walMappedBytes(options));
             this.wal = log;
-            this.replayed = log.replay(m.txn(), (seq, keys, values) -> {
+            this.replayed = log.replay(m.foldedSeq(), (seq, keys, values) -> {
                 for (int i = 0; i < keys.size(); i++) {
                     overlay.apply(seq, keys.get(i), values.get(i));
                 }
             });
             this.durableSlot = chosen.slot;
-            this.lastSeq = Math.max(replayed.lastSeq(), chosen.otherTxn);
+            this.lastSeq = Math.max(replayed.lastSeq(), m.foldedSeq());
+            this.lastTreeTxn = Math.max(m.txn(), chosen.otherTxn);
             this.syncedSeq = lastSeq;
             this.current = new State(m, overlay, lastSeq);
         } catch (IOException | RuntimeException e) {
@@ -558,47 +562,58 @@ public final class BPlusTreeEngine implements StorageEngine {
     }
 
     /**
-     * Folds the overlay into the tree as one copy-on-write transaction: new pages written and
-     * forced, then the meta page (into the slot that does not hold the last one) written and
-     * forced, then the log emptied, then the new state published.
+     * Folds the overlay into the tree, in key order, as a series of copy-on-write transactions of
+     * at most {@code checkpointChunkOps} keys each. Each one: new pages written and forced, then
+     * the meta page (into the slot that does not hold the last one) written and forced, then a new
+     * state published. Pages a sub-transaction frees are reused by the ones after it (once no
+     * reader holds the older tree), so a checkpoint needs little more space than the tree. The
+     * intermediate meta pages keep the old folded sequence number, so a crash in the middle
+     * replays the whole log on top of a tree that holds some of it (the overlay wins). After the
+     * last one the log is emptied.
      */
     private void checkpointLocked() throws IOException {
         State s = current;
         if (s.overlay().isEmpty()) {
             return;
         }
-        Meta base = s.tree();
-        long txn = s.seq();
-        // pages freed by checkpoint X belonged to tree X-1: reusable once no reader holds a tree
-        // older than X; the last durable tree (base) is kept whole as the fallback of this meta write
-        free.reclaim(readers.oldest(base.txn()));
-        long t0 = System.nanoTime();
-        WriteTransaction t = new WriteTransaction(file, reader, free, base, txn);
-        for (Map.Entry<byte[], Overlay.Version> e : s.overlay().map.entrySet()) {
-            byte[] v = e.getValue().value();
-            if (v == null) {
-                t.delete(e.getKey());
-            } else {
-                t.put(e.getKey(), v);
+        Iterator<Map.Entry<byte[], Overlay.Version>> it = s.overlay().map.entrySet().iterator();
+        Meta tree = s.tree();
+        while (it.hasNext()) {
+            long t0 = System.nanoTime();
+            // pages freed by sub-transaction X belonged to the tree before it: reusable once no
+            // reader holds a tree older than X; the current tree stays whole as the fallback
+            free.reclaim(readers.oldest(tree.txn()));
+            long txn = ++lastTreeTxn;
+            WriteTransaction t = new WriteTransaction(file, reader, free, tree, txn);
+            for (int n = 0; n < options.checkpointChunkOps() && it.hasNext(); n++) {
+                Map.Entry<byte[], Overlay.Version> e = it.next();
+                byte[] v = e.getValue().value();
+                if (v == null) {
+                    t.delete(e.getKey());
+                } else {
+                    t.put(e.getKey(), v);
+                }
             }
+            boolean last = !it.hasNext();
+            long t1 = System.nanoTime();
+            t.writePages();
+            long t2 = System.nanoTime();
+            file.force(); // the data pages are durable before the meta page that points to them
+            int slot = 1 - durableSlot;
+            Meta m = t.meta(free.highWater(), last ? s.seq() : tree.foldedSeq());
+            file.writeAt(m.encode(file.pageSize, slot), (long) slot * file.pageSize);
+            file.force();
+            durableSlot = slot;
+            tree = m;
+            current = new State(m, last ? new Overlay() : s.overlay(), s.seq());
+            free.freedBy(txn, t.freedCommitted());
+            checkpointApplyNanos.addAndGet(t1 - t0);
+            checkpointWriteNanos.addAndGet(t2 - t1);
+            checkpointSyncNanos.addAndGet(System.nanoTime() - t2);
         }
-        long t1 = System.nanoTime();
-        t.writePages();
-        long t2 = System.nanoTime();
-        file.force(); // the data pages are durable before the meta page that points to them
-        int slot = 1 - durableSlot;
-        Meta m = t.meta(free.highWater(), txn);
-        file.writeAt(m.encode(file.pageSize, slot), (long) slot * file.pageSize);
-        file.force();
-        durableSlot = slot;
         wal.reset(); // every record is in the durable tree now
-        syncedSeq = Math.max(syncedSeq, txn);
-        current = new State(m, new Overlay(), s.seq());
-        free.freedBy(txn, t.freedCommitted());
+        syncedSeq = Math.max(syncedSeq, s.seq());
         checkpoints.incrementAndGet();
-        checkpointApplyNanos.addAndGet(t1 - t0);
-        checkpointWriteNanos.addAndGet(t2 - t1);
-        checkpointSyncNanos.addAndGet(System.nanoTime() - t2);
     }
 
     private void syncLocked() throws IOException {
@@ -732,6 +747,7 @@ public final class BPlusTreeEngine implements StorageEngine {
         Meta m = st.tree();
         Map<String, Number> p = new HashMap<>();
         p.put("bplustree.txn", m.txn());
+        p.put("bplustree.seq", st.seq());
         p.put("bplustree.entries", m.entries());
         p.put("bplustree.depth", m.depth());
         p.put("bplustree.pageSizeBytes", file.pageSize);

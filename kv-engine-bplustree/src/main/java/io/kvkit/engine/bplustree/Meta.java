@@ -14,9 +14,9 @@ import static io.kvkit.engine.bplustree.PageFormat.*;
  * @param highWater     pages 0..highWater-1 exist in the file
  * @param entries       number of live keys
  * @param overflowPages pages in overflow chains reachable from this root
- * @param syncedTxn     the newest txn known durable when this meta was written
+ * @param foldedSeq     the last log sequence number whose writes the tree holds (replay starts after it)
  */
-record Meta(long txn, int root, long rootTxn, int depth, int highWater, long entries, long overflowPages, long syncedTxn) {
+record Meta(long txn, int root, long rootTxn, int depth, int highWater, long entries, long overflowPages, long foldedSeq) {
 
     static final int FIRST_DATA_PAGE = 2;
 
@@ -38,7 +38,7 @@ record Meta(long txn, int root, long rootTxn, int depth, int highWater, long ent
         s.set(U32, META_OFF_HIGH_WATER, highWater);
         s.set(U64, META_OFF_ENTRIES, entries);
         s.set(U64, META_OFF_OVERFLOW_PAGES, overflowPages);
-        s.set(U64, META_OFF_SYNCED_TXN, syncedTxn);
+        s.set(U64, META_OFF_FOLDED_SEQ, foldedSeq);
         PageFormat.seal(slot, page);
         return page;
     }
@@ -69,7 +69,7 @@ record Meta(long txn, int root, long rootTxn, int depth, int highWater, long ent
         }
         return new Meta(s.get(U64, OFF_TXN), s.get(U32, META_OFF_ROOT), s.get(U64, META_OFF_ROOT_TXN), s.get(U32, META_OFF_DEPTH),
                 s.get(U32, META_OFF_HIGH_WATER), s.get(U64, META_OFF_ENTRIES), s.get(U64, META_OFF_OVERFLOW_PAGES),
-                s.get(U64, META_OFF_SYNCED_TXN));
+                s.get(U64, META_OFF_FOLDED_SEQ));
     }
 
     static int pageSizeOf(byte[] bytes) {

@@ -64,7 +64,7 @@ final class PageFormat {
     static final int META_OFF_HIGH_WATER = 60;
     static final int META_OFF_ENTRIES = 64;
     static final int META_OFF_OVERFLOW_PAGES = 72;
-    static final int META_OFF_SYNCED_TXN = 80;
+    static final int META_OFF_FOLDED_SEQ = 80;
     /** A meta page's checksum covers only its first bytes, so that it fits one OS page write. */
     static final int META_BYTES = 128;
 

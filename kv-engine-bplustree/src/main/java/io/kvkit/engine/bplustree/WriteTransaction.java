@@ -111,7 +111,7 @@ final class WriteTransaction {
     private Meta bounds() {
         int hw = free.highWater();
         return hw == base.highWater() ? base
-                : new Meta(base.txn(), base.root(), base.rootTxn(), base.depth(), hw, base.entries(), base.overflowPages(), base.syncedTxn());
+                : new Meta(base.txn(), base.root(), base.rootTxn(), base.depth(), hw, base.entries(), base.overflowPages(), base.foldedSeq());
     }
 
     private Node decode(int page, long expectedTxn) {
@@ -537,8 +537,8 @@ final class WriteTransaction {
     // ---- commit ----
 
     /** The state this transaction commits, once its pages are written. */
-    Meta meta(int highWater, long syncedTxn) {
-        return new Meta(txn, root, rootTxn, depth, highWater, entries, overflowPages, syncedTxn);
+    Meta meta(int highWater, long foldedSeq) {
+        return new Meta(txn, root, rootTxn, depth, highWater, entries, overflowPages, foldedSeq);
     }
 
     int[] freedCommitted() {

@@ -13,6 +13,6 @@ class BPlusTreeCrashTest extends CrashContractTest {
 
     @Override
     protected Map<String, String> engineOptions() {
-        return Map.of("pageSizeBytes", "1024", "mapChunkBytes", "1MiB", "checkpointEveryOps", "200", "checkpointEveryBytes", "1MiB");
+        return Map.of("pageSizeBytes", "1024", "mapChunkBytes", "1MiB", "checkpointEveryOps", "200", "checkpointEveryBytes", "1MiB", "checkpointChunkOps", "64");
     }
 }

@@ -13,6 +13,6 @@ class BPlusTreeRandomizedTest extends RandomizedModelTest {
 
     @Override
     protected Map<String, String> engineOptions() {
-        return Map.of("pageSizeBytes", "1024", "mapChunkBytes", "1MiB", "checkpointEveryOps", "3000", "checkpointEveryBytes", "1MiB");
+        return Map.of("pageSizeBytes", "1024", "mapChunkBytes", "1MiB", "checkpointEveryOps", "3000", "checkpointEveryBytes", "1MiB", "checkpointChunkOps", "500");
     }
 }

@@ -34,7 +34,7 @@ class SpaceAndConcurrencyTest {
 
     private EngineConfig config(Path dir) {
         return EngineConfig.builder(dir).option("pageSizeBytes", "1024").option("mapChunkBytes", "1MiB")
-                .option("checkpointEveryOps", "500").option("checkpointEveryBytes", "1MiB").build();
+                .option("checkpointEveryOps", "500").option("checkpointEveryBytes", "1MiB").option("checkpointChunkOps", "250").build();
     }
 
     private static byte[] k(int i) {

@@ -37,7 +37,7 @@ class TreeInvariantTest {
         Random rnd = new Random(seed);
         TreeMap<byte[], byte[]> model = new TreeMap<>(Arrays::compareUnsigned);
         EngineConfig config = EngineConfig.builder(tmp.resolve("p" + pageSize)).option("pageSizeBytes", String.valueOf(pageSize))
-                .option("mapChunkBytes", "1MiB").option("checkpointEveryOps", "300").option("checkpointEveryBytes", "1MiB").build();
+                .option("mapChunkBytes", "1MiB").option("checkpointEveryOps", "300").option("checkpointEveryBytes", "1MiB").option("checkpointChunkOps", "150").build();
         BPlusTreeEngine db = BPlusTreeEngine.open(config);
         try {
             for (int step = 0; step < 2000; step++) {
