@@ -125,6 +125,10 @@ public final class RingCodec {
                 throw new RingFormatException("offset 6: log2(Q) " + log2q + " above the maximum 20");
             }
             int r = b.get() & 0xFF;
+            if (r < 1 || r > RingOptions.MAX_REPLICATION_FACTOR) {
+                throw new RingFormatException("offset 7: replication factor " + r + " outside [1, "
+                        + RingOptions.MAX_REPLICATION_FACTOR + "]");
+            }
             int tpw = b.getShort() & 0xFFFF;
             long epoch = b.getLong();
             int n = b.getInt();

@@ -50,6 +50,13 @@ class RingCodecTest {
         byte[] v2 = bytes.clone();
         v2[4] = 2;
         assertThatThrownBy(() -> RingCodec.decode(v2)).hasMessageContaining("format version 2");
+        // a well-formed checksum over nonsense must still be refused before any large allocation
+        byte[] r200 = bytes.clone();
+        r200[7] = (byte) 200;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(r200, 0, r200.length - 4);
+        java.nio.ByteBuffer.wrap(r200, r200.length - 4, 4).putInt((int) crc.getValue());
+        assertThatThrownBy(() -> RingCodec.decode(r200)).hasMessageContaining("replication factor 200 outside [1, 7]");
         byte[] magic = bytes.clone();
         magic[0] = 'X';
         assertThatThrownBy(() -> RingCodec.decode(magic)).hasMessageContaining("bad magic");
