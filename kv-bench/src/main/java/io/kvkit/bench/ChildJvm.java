@@ -40,12 +40,13 @@ public final class ChildJvm {
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
-    /** {@code java <heap> <flags> -cp <this class path> <mainClass> <args>}. */
-    public static List<String> command(String heap, Class<?> mainClass, List<String> args) {
+    /** {@code java -Xmx<heap> <peer flags> <extra flags> -cp <this class path> <mainClass> <args>}. */
+    public static List<String> command(String heap, List<String> extraFlags, Class<?> mainClass, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaBinary());
         cmd.add("-Xmx" + heap);
         cmd.addAll(PEER_FLAGS);
+        cmd.addAll(extraFlags);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass.getName());

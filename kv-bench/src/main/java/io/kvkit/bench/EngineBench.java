@@ -98,6 +98,10 @@ public final class EngineBench implements Callable<Integer> {
     @Option(names = "--child-heap", paramLabel = "SIZE", description = "-Xmx of each child JVM (default ${DEFAULT-VALUE}).")
     String childHeap = EngineBenchOptions.DEFAULT_CHILD_HEAP;
 
+    @Option(names = "--jvm-arg", paramLabel = "FLAG", description = "An extra flag for every child JVM (repeatable), e.g. "
+            + "-XX:+UseTransparentHugePages; recorded with each store's jvmArguments.")
+    List<String> jvmArgs = new ArrayList<>();
+
     @Option(names = "--timeout-seconds", paramLabel = "S", description = "Kill a store's JVM after this long (default "
             + EngineBenchOptions.DEFAULT_STORE_TIMEOUT_SECONDS + "; --quick: " + EngineBenchOptions.QUICK_STORE_TIMEOUT_SECONDS + ").")
     Long timeoutSeconds;
@@ -183,7 +187,13 @@ public final class EngineBench implements Callable<Integer> {
         Path outDir = out != null ? out : enginesDir.resolve(quick ? stamp + "-quick" : stamp); // quick runs are not committed
         Path latest = out != null ? null : enginesDir;
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"));
+        for (String a : jvmArgs) {
+            if (!a.startsWith("-")) {
+                throw new IllegalArgumentException("--jvm-arg takes a JVM flag starting with '-', got '" + a + "'");
+            }
+        }
         return new EngineBenchOptions(storeNames, workloadIds, keys, keyBytes, valueBytes, seed, quick, outDir, latest, data, childHeap,
+                List.copyOf(jvmArgs),
                 timeout, cap, List.copyOf(notes));
     }
 
@@ -266,7 +276,7 @@ public final class EngineBench implements Callable<Integer> {
                     String.valueOf(o.seed()), "--store-dir", runData.resolve(kind.name()).toString(), "--histogram-dir",
                     o.outDir().resolve("hgrm").toString(), "--max-seconds-per-workload", String.valueOf(o.maxSecondsPerWorkload()),
                     "--result", resultFile.toString());
-            List<String> cmd = ChildJvm.command(o.childHeap(), EngineBenchChild.class, args);
+            List<String> cmd = ChildJvm.command(o.childHeap(), o.childJvmArgs(), EngineBenchChild.class, args);
             stderr.printf("[%s] starting%n", kind.name());
             long t0 = System.nanoTime();
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -17,12 +17,14 @@ import java.util.List;
  * @param latestDir           where the copies latest.json/.md/.png go (null: none)
  * @param dataDir             parent of the stores' temporary directories
  * @param childHeap           -Xmx of each child JVM
+ * @param childJvmArgs        extra flags for every child JVM
  * @param storeTimeoutSeconds a child still running after this is killed and reported as timed out
  * @param maxSecondsPerWorkload a workload's timed loop stops after this long (0: runs all its operations)
  * @param notes               free text recorded with the results (e.g. what else shared the machine)
  */
 public record EngineBenchOptions(List<String> stores, List<String> workloads, int n, int keyBytes, int valueBytes, long seed,
-                                 boolean quick, Path outDir, Path latestDir, Path dataDir, String childHeap, long storeTimeoutSeconds,
+                                 boolean quick, Path outDir, Path latestDir, Path dataDir, String childHeap, List<String> childJvmArgs,
+                                 long storeTimeoutSeconds,
                                  double maxSecondsPerWorkload, List<String> notes) {
     public static final int DEFAULT_N = 1_000_000;
     /** N of a quick run: every store and workload in well under 3 minutes on 2 cores. */

@@ -36,7 +36,8 @@ class EngineBenchTest {
     void tinyRunOverModelAndChmWritesJsonTableAndPlot() throws Exception {
         Path out = tmp.resolve("run");
         Outcome o = run("--engines", "model,chm", "--n", "2000", "--out", out.toString(), "--data-dir", tmp.resolve("data").toString(),
-                "--timeout-seconds", "120", "--max-seconds-per-workload", "0.5"); // bounded on a loaded machine
+                "--timeout-seconds", "120", "--max-seconds-per-workload", "0.5", // bounded on a loaded machine
+                "--jvm-arg", "-Dkvkit.bench.marker=42");
         assertThat(o.exit()).as(o.err()).isZero();
 
         JsonNode root = new ObjectMapper().readTree(out.resolve("results.json").toFile());
@@ -49,7 +50,7 @@ class EngineBenchTest {
         assertThat(stores).containsExactly("model", "chm");
         for (JsonNode s : root.get("stores")) {
             assertThat(s.get("status").asText()).isEqualTo("ok");
-            assertThat(s.get("jvmArguments").toString()).contains("-Dchronicle.analytics.disable=true");
+            assertThat(s.get("jvmArguments").toString()).contains("-Dchronicle.analytics.disable=true").contains("-Dkvkit.bench.marker=42");
             assertThat(s.get("workloads")).hasSize(Workload.values().length);
             for (JsonNode w : s.get("workloads")) {
                 String id = w.get("workload").asText();
