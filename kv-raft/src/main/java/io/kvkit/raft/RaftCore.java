@@ -506,6 +506,15 @@ public final class RaftCore {
             } else if (m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT
                     || m.type() == MessageType.SNAPSHOT) {
                 becomeFollower(m.term(), m.from());
+            } else if (m.type() == MessageType.VOTE) {
+                // Adopt the term but keep the election timer running: only a leader's message or
+                // a granted vote resets it (Raft §5.2). Otherwise candidates with stale logs that
+                // keep campaigning could hold back, forever, the nodes that could win.
+                int elapsed = electionElapsed;
+                int timeout = randomizedElectionTimeout;
+                becomeFollower(m.term(), NONE);
+                electionElapsed = elapsed;
+                randomizedElectionTimeout = timeout;
             } else {
                 becomeFollower(m.term(), NONE);
             }

@@ -250,7 +250,8 @@ public final class RaftSimulation {
         }
         for (int i = 1; i <= NODES; i++) {
             SimNode n = nodes[i];
-            sb.append("node ").append(i).append(n.up ? " " + n.core : " down").append('\n');
+            sb.append("node ").append(i).append(n.up ? " " + n.core + " lastTerm=" + n.core.termAt(n.core.lastIndex())
+                    + " " + n.core.confState() + " paused=" + n.paused() : " down").append('\n');
         }
         return new SimulationFailure(seed, what, sb.toString());
     }
@@ -590,6 +591,9 @@ public final class RaftSimulation {
                     }
                 }
             }
+        }
+        if (c.role() != n.lastRole && c.role() != Role.LEADER && c.role() != Role.FOLLOWER) {
+            log("node " + n.id + " became " + c.role() + " in term " + c.term());
         }
         if (c.role() == Role.LEADER && c.commitIndex() > n.leaderCommitSeen) {
             for (long i = n.leaderCommitSeen + 1; i <= c.commitIndex(); i++) {
