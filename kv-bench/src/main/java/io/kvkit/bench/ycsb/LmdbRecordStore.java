@@ -2,6 +2,7 @@ package io.kvkit.bench.ycsb;
 
 import io.kvkit.ycsb.RecordStore;
 import org.lmdbjava.Cursor;
+import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
@@ -9,7 +10,6 @@ import org.lmdbjava.EnvFlags;
 import org.lmdbjava.GetOp;
 import org.lmdbjava.Txn;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,7 +26,9 @@ import java.util.function.UnaryOperator;
  * call returns (a YCSB operation must be visible when it is acknowledged, so writes cannot be
  * grouped as the engine runner's bulk loads are). A partial update reads and writes inside one
  * transaction, which makes it atomic. Readers keep one read transaction per thread, reset and
- * renewed around each read.
+ * renewed around each read. Keys and values cross through lmdbjava's {@code byte[]} proxy, which
+ * copies (as the {@code ByteBuffer} proxy plus a copy out would) and needs no reflective access to
+ * {@code java.nio} internals.
  */
 final class LmdbRecordStore implements RecordStore {
     static final long MIN_MAP_BYTES = 1L << 30;
@@ -34,21 +36,20 @@ final class LmdbRecordStore implements RecordStore {
     static final long MAP_SIZE_FACTOR = 4;
 
     private final Path directory;
-    private final Env<ByteBuffer> env;
-    private final Dbi<ByteBuffer> dbi;
+    private final Env<byte[]> env;
+    private final Dbi<byte[]> dbi;
     private final Object writeLock = new Object();
-    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
-    private final ThreadLocal<Txn<ByteBuffer>> readTxn;
-    private final List<Txn<ByteBuffer>> allReadTxns = new ArrayList<>();
+    private final ThreadLocal<Txn<byte[]>> readTxn;
+    private final List<Txn<byte[]>> allReadTxns = new ArrayList<>();
 
     LmdbRecordStore(Path directory, long expectedBytes) {
         this.directory = directory;
         long mapBytes = Math.max(MIN_MAP_BYTES, MAP_SIZE_FACTOR * expectedBytes);
-        env = Env.create().setMapSize(mapBytes).setMaxDbs(1).setMaxReaders(126)
+        env = Env.create(ByteArrayProxy.PROXY_BA).setMapSize(mapBytes).setMaxDbs(1).setMaxReaders(126)
                 .open(directory.toFile(), EnvFlags.MDB_NOTLS, EnvFlags.MDB_NOSYNC);
         dbi = env.openDbi("ycsb", DbiFlags.MDB_CREATE);
         readTxn = ThreadLocal.withInitial(() -> {
-            Txn<ByteBuffer> t = env.txnRead();
+            Txn<byte[]> t = env.txnRead();
             t.reset();
             synchronized (allReadTxns) {
                 allReadTxns.add(t);
@@ -59,37 +60,7 @@ final class LmdbRecordStore implements RecordStore {
 
     static String settings() {
         return "lmdbjava 0.9.1 (bundled liblmdb): MDB_NOTLS, MDB_NOSYNC, one write transaction per YCSB write (serialized), "
-                + "map " + MAP_SIZE_FACTOR + "x the raw data (at least 1 GiB), one reset/renewed read transaction per thread";
-    }
-
-    /** Direct buffers of one thread, grown as needed (LMDB reads and writes through direct memory). */
-    private static final class Buffers {
-        ByteBuffer key = ByteBuffer.allocateDirect(512);
-        ByteBuffer value = ByteBuffer.allocateDirect(4096);
-
-        ByteBuffer key(byte[] k) {
-            if (key.capacity() < k.length) {
-                key = ByteBuffer.allocateDirect(k.length);
-            }
-            key.clear();
-            key.put(k).flip();
-            return key;
-        }
-
-        ByteBuffer value(byte[] v) {
-            if (value.capacity() < v.length) {
-                value = ByteBuffer.allocateDirect(Math.max(v.length, value.capacity() * 2));
-            }
-            value.clear();
-            value.put(v).flip();
-            return value;
-        }
-    }
-
-    private static byte[] copy(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
+                + "map " + MAP_SIZE_FACTOR + "x the raw data (at least 1 GiB), one reset/renewed read transaction per thread, byte[] buffer proxy (values copied out of the map)";
     }
 
     @Override
@@ -99,11 +70,11 @@ final class LmdbRecordStore implements RecordStore {
 
     @Override
     public byte[] get(byte[] key) {
-        Txn<ByteBuffer> txn = readTxn.get();
+        Txn<byte[]> txn = readTxn.get();
         txn.renew();
         try {
-            ByteBuffer v = dbi.get(txn, buffers.get().key(key));
-            return v == null ? null : copy(v);
+            byte[] v = dbi.get(txn, key);
+            return v;
         } finally {
             txn.reset();
         }
@@ -111,10 +82,9 @@ final class LmdbRecordStore implements RecordStore {
 
     @Override
     public void put(byte[] key, byte[] value) {
-        Buffers b = buffers.get();
         synchronized (writeLock) {
-            try (Txn<ByteBuffer> txn = env.txnWrite()) {
-                dbi.put(txn, b.key(key), b.value(value));
+            try (Txn<byte[]> txn = env.txnWrite()) {
+                dbi.put(txn, key, value);
                 txn.commit();
             }
         }
@@ -122,10 +92,9 @@ final class LmdbRecordStore implements RecordStore {
 
     @Override
     public void delete(byte[] key) {
-        Buffers b = buffers.get();
         synchronized (writeLock) {
-            try (Txn<ByteBuffer> txn = env.txnWrite()) {
-                dbi.delete(txn, b.key(key));
+            try (Txn<byte[]> txn = env.txnWrite()) {
+                dbi.delete(txn, key);
                 txn.commit();
             }
         }
@@ -133,16 +102,14 @@ final class LmdbRecordStore implements RecordStore {
 
     @Override
     public boolean update(byte[] key, UnaryOperator<byte[]> change) {
-        Buffers b = buffers.get();
         synchronized (writeLock) {
-            try (Txn<ByteBuffer> txn = env.txnWrite()) {
-                ByteBuffer k = b.key(key);
-                ByteBuffer old = dbi.get(txn, k);
+            try (Txn<byte[]> txn = env.txnWrite()) {
+                byte[] old = dbi.get(txn, key);
                 if (old == null) {
                     txn.abort();
                     return false;
                 }
-                dbi.put(txn, k, b.value(change.apply(copy(old))));
+                dbi.put(txn, key, change.apply(old));
                 txn.commit();
                 return true;
             }
@@ -151,17 +118,17 @@ final class LmdbRecordStore implements RecordStore {
 
     @Override
     public void scan(byte[] startKey, byte[] endKey, int limit, BiConsumer<byte[], byte[]> sink) {
-        Txn<ByteBuffer> txn = readTxn.get();
+        Txn<byte[]> txn = readTxn.get();
         txn.renew();
-        try (Cursor<ByteBuffer> c = dbi.openCursor(txn)) {
+        try (Cursor<byte[]> c = dbi.openCursor(txn)) {
             int n = 0;
-            boolean ok = c.get(buffers.get().key(startKey), GetOp.MDB_SET_RANGE);
+            boolean ok = c.get(startKey, GetOp.MDB_SET_RANGE);
             while (ok && n < limit) {
-                byte[] k = copy(c.key());
+                byte[] k = c.key();
                 if (endKey != null && Arrays.compareUnsigned(k, endKey) >= 0) {
                     break;
                 }
-                sink.accept(k, copy(c.val()));
+                sink.accept(k, c.val());
                 n++;
                 ok = c.next();
             }
@@ -178,7 +145,7 @@ final class LmdbRecordStore implements RecordStore {
     @Override
     public void close() {
         synchronized (allReadTxns) {
-            for (Txn<ByteBuffer> t : allReadTxns) {
+            for (Txn<byte[]> t : allReadTxns) {
                 t.close();
             }
             allReadTxns.clear();

@@ -90,6 +90,9 @@ public final class YcsbBench implements Callable<Integer> {
     @Option(names = "--timeout-minutes", paramLabel = "M", defaultValue = "60", description = "longest one client JVM may run (default ${DEFAULT-VALUE})")
     int timeoutMinutes;
 
+    @Option(names = "--jvm-arg", paramLabel = "FLAG", description = "an extra flag for every YCSB client JVM (repeatable)")
+    List<String> jvmArgs = new ArrayList<>();
+
     @Option(names = "--note", paramLabel = "TEXT", description = "a note recorded with the results (repeatable), e.g. what shared the machine")
     List<String> notes = new ArrayList<>();
 
@@ -153,7 +156,9 @@ public final class YcsbBench implements Callable<Integer> {
         parameters.put("fieldlength", 100);
         parameters.put("measurementtype", "hdrhistogram");
         parameters.put("ycsb", "site.ycsb:core 0.17.0, site.ycsb.Client in one JVM per store and phase");
-        parameters.put("childJvm", "-Xmx" + heap + " " + String.join(" ", ChildJvm.PEER_FLAGS));
+        List<String> flags = new ArrayList<>(ChildJvm.PEER_FLAGS);
+        flags.addAll(jvmArgs);
+        parameters.put("childJvm", "-Xmx" + heap + " " + String.join(" ", flags));
         List<String> allNotes = new ArrayList<>(notes);
         allNotes.add("Load average at start " + machine.loadAverageAtStart() + " on " + machine.cores()
                 + " cores: other work shared the CPU, so figures are noisy; compare ratios within this run.");
@@ -262,7 +267,7 @@ public final class YcsbBench implements Callable<Integer> {
                 args.add("-p");
                 args.add(KvkitBindingOptions.ENGINE + "=" + store.store());
             }
-            List<String> cmd = ChildJvm.command(heap, site.ycsb.Client.class, args);
+            List<String> cmd = ChildJvm.command(heap, jvmArgs, site.ycsb.Client.class, args);
             Path log = outDir.resolve("logs").resolve(id + ".log");
             System.out.printf("%s %-9s %-10s %-4s ...%n", Instant.now().toString().substring(11, 19), store.store(), workloadName, phase);
             long t0 = System.nanoTime();
