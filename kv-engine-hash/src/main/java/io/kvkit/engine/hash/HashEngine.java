@@ -556,7 +556,7 @@ public final class HashEngine implements StorageEngine {
             return;
         }
         if (free < 0 && t.needsRebuild()) {
-            t = rebuildIndex();
+            t = rebuildIndex(growthCapacity(t));
             t.insertAbsent(hash, newWord);
         } else if (free >= 0) {
             t.set(free, newWord);
@@ -582,9 +582,8 @@ public final class HashEngine implements StorageEngine {
      * and frees the old one. Readers keep reading the old table meanwhile; those still on it when
      * it is freed retry on the new one. Under the write lock.
      */
-    private HashIndex rebuildIndex() {
+    private HashIndex rebuildIndex(long capacity) {
         HashIndex old = read.index;
-        long capacity = Math.max(HashIndex.capacityFor(options.expectedKeys()), HashIndex.capacityFor(old.live * 3 / 2 + 1));
         HashIndex fresh = new HashIndex(capacity);
         old.rehashInto(fresh, w -> {
             LogSegment s = byLowId.get(HashIndex.lowId(w));
@@ -595,6 +594,14 @@ public final class HashEngine implements StorageEngine {
         old.close();
         indexRebuilds.incrementAndGet();
         return fresh;
+    }
+
+    /**
+     * The table to grow to when {@code t} is full: room for 1.5x its live keys (a power of two, so
+     * 2x when it is full of live keys; less when deleted marks filled it). At most 21.3 bytes per key.
+     */
+    private long growthCapacity(HashIndex t) {
+        return Math.max(HashIndex.capacityFor(options.expectedKeys()), HashIndex.capacityFor(t.live * 3 / 2 + 1));
     }
 
     /** Makes room for {@code bytes} of records (and a seal record after them) in the active segment. */
@@ -612,7 +619,14 @@ public final class HashEngine implements StorageEngine {
         long capacity = Math.max(options.segmentSizeBytes(), roundUp(LogSegment.HEADER_BYTES + bytes + LogSegment.RECORD_HEADER_BYTES));
         // If this fails (disk full), the sealed segment stays active and the next write tries again.
         LogSegment ready = spare;
-        if (ready != null && ready.capacity >= capacity) {
+        if (ready != null && (ready.fileId < old.fileId || ready.capacity < capacity)) {
+            // Writer segments must follow each other in id order (recovery finds the log's tail by it): a spare made
+            // before a roll that did not wait for it is too old; a record larger than a segment needs a larger one.
+            spare = null;
+            discard(ready);
+            ready = null;
+        }
+        if (ready != null) {
             try {
                 ready.activate(dir);
             } catch (IOException e) {
@@ -625,6 +639,16 @@ public final class HashEngine implements StorageEngine {
             active = newSegment(LogSegment.KIND_WRITER, capacity);
         }
         LockSupport.unpark(maintenance); // sync the sealed segment, prepare the next spare
+    }
+
+    private void discard(LogSegment unused) {
+        byLowId.set(unused.lowId, null);
+        unused.unmap();
+        try {
+            Files.deleteIfExists(unused.path);
+        } catch (IOException e) {
+            LOG.warn("hash store {}: cannot delete unused spare segment {}: {}", dir, unused.path, e.toString());
+        }
     }
 
     /** Creates the next writer segment ahead of need, outside the write lock (zero-filling takes a while). */
@@ -735,7 +759,14 @@ public final class HashEngine implements StorageEngine {
             }
             for (LogSegment s : writers) {
                 long to = s.end;
-                s.force(s.forcedUpTo, to);
+                try {
+                    s.force(s.forcedUpTo, to);
+                } catch (IllegalStateException e) {
+                    if (s.isMapped()) {
+                        throw e;
+                    }
+                    continue; // compacted and deleted meanwhile: its live records are in a forced compaction output
+                }
                 s.forcedUpTo = to;
             }
         } catch (UncheckedIOException | IllegalStateException e) {
@@ -1383,7 +1414,12 @@ public final class HashEngine implements StorageEngine {
             }
             IndexCheckpointFile.Header hint = loadIndexCheckpoint();
             if (hint == null) {
-                read.index = new HashIndex(HashIndex.capacityFor(options.expectedKeys()));
+                // Size the table for every record in the log up front, so the rebuild never re-reads keys to grow it.
+                long records = 0;
+                for (LogSegment s : found) {
+                    records += countRecords(s);
+                }
+                read.index = new HashIndex(HashIndex.capacityFor(Math.max(options.expectedKeys(), records)));
             }
             for (LogSegment s : found) {
                 boolean replayWhole;
@@ -1406,8 +1442,8 @@ public final class HashEngine implements StorageEngine {
                     replayWhole = false;
                 }
                 if (replayWhole) {
-                    if (hint != null && s.fileId <= hint.maxFileId()) {
-                        IndexCheckpointFile.SegmentInfo info = hint.segment(s.fileId);
+                    IndexCheckpointFile.SegmentInfo info = hint == null ? null : hint.segment(s.fileId);
+                    if (info != null) { // the checkpoint's tail segment: its counters so far, then the replay adds
                         s.deadBytes.set(info.deadBytes());
                         s.minSequence = info.minSequence();
                     }
@@ -1444,6 +1480,22 @@ public final class HashEngine implements StorageEngine {
         }
     }
 
+    /** Records in {@code s}, by hopping over headers (unchecked: only to size the index). */
+    private static long countRecords(LogSegment s) {
+        long n = 0;
+        long pos = LogSegment.HEADER_BYTES;
+        while (pos + LogSegment.RECORD_HEADER_BYTES <= s.capacity) {
+            int k = s.keyLength(pos);
+            int v = s.valueLength(pos);
+            if (k <= 0 || v < 0) {
+                break;
+            }
+            n++;
+            pos += LogSegment.recordBytes(k, v);
+        }
+        return n;
+    }
+
     /** Loads {@code index.hint} if it is whole and matches the segments on disk; null to rebuild. */
     private IndexCheckpointFile.Header loadIndexCheckpoint() throws IOException {
         Path file = dir.resolve(IndexCheckpointFile.FILE_NAME);
@@ -1469,7 +1521,8 @@ public final class HashEngine implements StorageEngine {
             }
         }
         for (LogSegment s : segments.values()) {
-            if (s.fileId <= h.maxFileId() && h.segment(s.fileId) == null) {
+            boolean laterWriter = s.kind == LogSegment.KIND_WRITER && s.fileId > h.replayFileId(); // a spare put into use since
+            if (s.fileId <= h.maxFileId() && h.segment(s.fileId) == null && !laterWriter) {
                 mismatch = "segment " + s.fileId + " is not in it";
             }
         }
@@ -1566,7 +1619,7 @@ public final class HashEngine implements StorageEngine {
             i = (i + 1) & t.mask;
         }
         if (free < 0 && t.needsRebuild()) {
-            rebuildIndex().insertAbsent(hash, word);
+            rebuildIndex(growthCapacity(t)).insertAbsent(hash, word);
         } else if (free >= 0) {
             t.set(free, word);
             t.deleted--;
@@ -1594,8 +1647,11 @@ public final class HashEngine implements StorageEngine {
                         "an index entry names segment low id " + HashIndex.lowId(w) + ", which does not exist");
             }
         }
-        if (t.live + t.deleted > (long) (t.capacity * HashIndex.MAX_LOAD) || t.deleted > t.capacity / 4) {
-            rebuildIndex();
+        long fit = HashIndex.capacityFor(Math.max(options.expectedKeys(), t.live));
+        if (t.capacity > fit) {
+            rebuildIndex(fit); // the log also held dead records and tombstones: size the table by the live keys
+        } else if (t.live + t.deleted > (long) (t.capacity * HashIndex.MAX_LOAD) || t.deleted > t.capacity / 4) {
+            rebuildIndex(growthCapacity(t));
         }
     }
 
@@ -1711,13 +1767,7 @@ public final class HashEngine implements StorageEngine {
         LogSegment unused = spare;
         spare = null;
         if (unused != null) {
-            byLowId.set(unused.lowId, null);
-            unused.unmap();
-            try {
-                Files.deleteIfExists(unused.path);
-            } catch (IOException e) {
-                LOG.warn("hash store {}: cannot delete unused spare segment {}: {}", dir, unused.path, e.toString());
-            }
+            discard(unused);
         }
         for (int i = 1; i <= MAX_LOW_ID; i++) {
             LogSegment s = byLowId.getAndSet(i, null);

@@ -304,6 +304,10 @@ final class LogSegment {
         path = target;
     }
 
+    boolean isMapped() {
+        return arena.scope().isAlive();
+    }
+
     /** Unmaps the file. Readers still on it get an IllegalStateException (translated by the engine). */
     void unmap() {
         while (true) {

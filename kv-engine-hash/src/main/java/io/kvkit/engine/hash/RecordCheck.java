@@ -5,6 +5,7 @@ import io.kvkit.engine.api.KeyValueLimits;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
@@ -21,6 +22,8 @@ import java.util.zip.CRC32C;
  */
 final class RecordCheck {
     private static final MemorySegment ZEROS = Arena.global().allocate(LogSegment.RECORD_HEADER_BYTES);
+    private static final int SCRATCH_BYTES = 16 << 10;
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
 
     /** Where a scan stopped and why. */
     record ScanResult(long end, boolean sealed, long tornAt, String problem, long maxSequence) {
@@ -57,7 +60,14 @@ final class RecordCheck {
             return "record of " + size + " bytes runs past the end of the file";
         }
         CRC32C crc = new CRC32C();
-        crc.update(s.map.asSlice(at + 4, size - 4).asByteBuffer());
+        if (size - 4 <= SCRATCH_BYTES) {
+            // Through a heap copy: CRC32C over a byte[] is an intrinsic, and no buffer view or arena hold is made.
+            byte[] scratch = SCRATCH.get();
+            MemorySegment.copy(s.map, ValueLayout.JAVA_BYTE, at + 4, scratch, 0, (int) (size - 4));
+            crc.update(scratch, 0, (int) (size - 4));
+        } else {
+            crc.update(s.map.asSlice(at + 4, size - 4).asByteBuffer());
+        }
         if ((int) crc.getValue() != s.map.get(LogSegment.INT, at)) {
             return "record checksum mismatch";
         }

@@ -173,7 +173,7 @@ class HashCorruptionTest {
         }
         Path hintFile = dir.resolve(IndexCheckpointFile.FILE_NAME);
         byte[] hint = Files.readAllBytes(hintFile);
-        for (int trial = 0; trial < 60; trial++) {
+        for (int trial = 0; trial < Integer.getInteger("kvkit.hash.bitflips", 40); trial++) {
             Path victim = segs.get(rnd.nextInt(segs.size()));
             long end = dataEnd(victim);
             long offset = rnd.nextInt((int) end);
