@@ -22,6 +22,6 @@ class HashRandomizedModelTest extends RandomizedModelTest {
      */
     @Override
     protected int operations() {
-        return Integer.getInteger("kvkit.contract.ops", 2000);
+        return Integer.getInteger("kvkit.contract.ops", 1500);
     }
 }
