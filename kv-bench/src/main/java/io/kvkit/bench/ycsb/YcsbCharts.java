@@ -103,12 +103,15 @@ final class YcsbCharts {
                                            Path file) throws IOException {
         XYSeriesCollection data = new XYSeriesCollection();
         long min = Long.MAX_VALUE;
-        for (YcsbResults.StoreInfo s : run.stores()) {
+        List<Color> colors = new ArrayList<>(); // a store keeps its colour on every chart, whoever is missing
+        for (int si = 0; si < run.stores().size(); si++) {
+            YcsbResults.StoreInfo s = run.stores().get(si);
             YcsbResults.PhaseResult r = YcsbReport.find(run, s.store(), workload, "run");
             Histogram h = histograms.get(s.store() + "-" + workload + "-run/" + op);
             if (r == null || !r.status().equals(YcsbResults.OK) || h == null || h.getTotalCount() == 0) {
                 continue;
             }
+            colors.add(PALETTE[si % PALETTE.length]);
             XYSeries series = new XYSeries(s.store() + (s.family().equals("peer") ? " (peer)" : ""));
             for (double p : PERCENTILES) {
                 long v = Math.max(1, h.getValueAtPercentile(p));
@@ -132,7 +135,7 @@ final class YcsbCharts {
         y.setNumberFormatOverride(new DecimalFormat("#,##0"));
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
         for (int i = 0; i < data.getSeriesCount(); i++) {
-            renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+            renderer.setSeriesPaint(i, colors.get(i));
             renderer.setSeriesStroke(i, new BasicStroke(2f));
         }
         XYPlot plot = new XYPlot(data, x, y, renderer);
