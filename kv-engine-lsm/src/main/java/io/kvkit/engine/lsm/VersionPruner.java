@@ -10,7 +10,9 @@ import java.util.List;
  * newest first. A version is kept if it is the newest, or if some live snapshot {@code s} sees it
  * and not the next newer version ({@code seq <= s < newerSeq}). At the bottom of the tree (no
  * older data for the key anywhere below), the oldest kept versions are dropped while they are
- * tombstones: nothing older remains for them to hide.
+ * tombstones: nothing older remains for them to hide. There, too, a key's only surviving version
+ * gets sequence 0 when no live snapshot predates it: every reader sees it anyway, and runs of
+ * zero bytes compress away (RocksDB does the same at its bottommost level).
  */
 final class VersionPruner {
     /** Receives the surviving entries in internal order. */
@@ -72,8 +74,12 @@ final class VersionPruner {
                 dropped++;
             }
         }
-        for (int i = 0; i < n; i++) {
-            out.add(key, kept.get(i).seq, kept.get(i).value);
+        if (bottommost && n == 1 && (snapshots.length == 0 || snapshots[0] >= kept.get(0).seq)) {
+            out.add(key, 0, kept.get(0).value);
+        } else {
+            for (int i = 0; i < n; i++) {
+                out.add(key, kept.get(i).seq, kept.get(i).value);
+            }
         }
         kept.clear();
         key = null;
