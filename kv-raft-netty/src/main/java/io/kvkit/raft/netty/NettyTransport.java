@@ -1,0 +1,592 @@
+package io.kvkit.raft.netty;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import io.kvkit.raft.Message;
+import io.kvkit.raft.netty.proto.RaftEnvelope;
+import io.kvkit.raft.netty.proto.RaftMessage;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Raft messages over TCP with Netty. Each node listens on one address and keeps one outbound
+ * connection to every peer; that connection carries the messages of every Raft group for that
+ * peer, so a node pair uses two TCP connections (one per direction) however many groups they
+ * share.
+ *
+ * <p><b>Sending.</b> {@link #send} encodes the message on the caller's thread and appends it to
+ * the destination's queue, bounded by count and bytes; a full queue drops the message and counts
+ * it ({@link TransportStats#droppedQueueFull()}). The connection's event loop drains the queue
+ * into frames of about {@link NettyTransportOptions#maxBatchBytes()}, one {@link RaftEnvelope}
+ * each, and stops draining while Netty's outbound buffer is above the high water mark, so a slow
+ * peer fills its queue rather than this node's memory.
+ *
+ * <p><b>Frames.</b> {@code length (u32, big-endian) | RaftEnvelope (protobuf, length bytes)}.
+ * An inbound frame longer than {@link NettyTransportOptions#maxFrameBytes()}, bytes that do not
+ * parse, or an envelope addressed to another node close that connection (logged with the peer
+ * address and the reason); other connections are unaffected.
+ *
+ * <p><b>Connections.</b> Connected at {@link #start()} and whenever a peer is added. A failed
+ * attempt or a lost connection reports {@link Listener#onUnreachable}, discards what was queued
+ * for that peer (stale Raft messages are worth nothing; Raft resends), and retries after an
+ * exponential backoff with jitter, forever until {@link #close()} or {@link #removePeer}.
+ *
+ * <p><b>Receiving.</b> The listener runs on the event loop thread of the inbound connection; it
+ * must hand messages off quickly (e.g. into a group's inbox) and never block, or every
+ * connection sharing that thread stalls.
+ *
+ * <p>Native epoll is used when {@link Epoll#isAvailable()} (Linux with the native library on the
+ * class path) and {@link NettyTransportOptions#preferNativeEpoll()}; NIO otherwise.
+ */
+public final class NettyTransport implements Transport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
+
+    /** Bytes a message adds to an envelope beyond its own encoding (field tag and length varint). */
+    private static final int PER_MESSAGE_OVERHEAD_BYTES = 6;
+    /** Envelope header: two uint64 fields at most 11 bytes each. */
+    private static final int ENVELOPE_HEADER_BYTES = 22;
+
+    private final long localNode;
+    private final InetSocketAddress listenAddress;
+    private final NettyTransportOptions opts;
+    private final Listener listener;
+    private final Map<Long, PeerConnection> peers = new ConcurrentHashMap<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean closed;
+
+    private EventLoopGroup group;
+    private boolean nativeEpoll;
+    private Class<? extends SocketChannel> socketChannelClass;
+    private ChannelGroup inboundChannels;
+    private Channel serverChannel;
+
+    private final LongAdder messagesSent = new LongAdder();
+    private final LongAdder framesSent = new LongAdder();
+    private final LongAdder bytesSent = new LongAdder();
+    private final LongAdder messagesReceived = new LongAdder();
+    private final LongAdder framesReceived = new LongAdder();
+    private final LongAdder bytesReceived = new LongAdder();
+    private final LongAdder droppedQueueFull = new LongAdder();
+    private final LongAdder droppedOversized = new LongAdder();
+    private final LongAdder droppedUnreachable = new LongAdder();
+    private final LongAdder droppedClosed = new LongAdder();
+    private final LongAdder connectFailures = new LongAdder();
+    private final LongAdder connectionsLost = new LongAdder();
+    private final LongAdder inboundConnectionsRejected = new LongAdder();
+
+    /**
+     * @param localNode     this node's id (> 0)
+     * @param listenAddress where to accept peers' connections (port 0 picks a free port; see
+     *                      {@link #boundAddress()})
+     * @param peerAddresses initial peers by node id; more with {@link #addPeer}
+     * @param opts          settings
+     * @param listener      receives messages and unreachability reports
+     */
+    public NettyTransport(long localNode, InetSocketAddress listenAddress, Map<Long, InetSocketAddress> peerAddresses,
+                          NettyTransportOptions opts, Listener listener) {
+        if (localNode <= 0) {
+            throw new IllegalArgumentException("localNode must be > 0, got " + localNode);
+        }
+        this.localNode = localNode;
+        this.listenAddress = Objects.requireNonNull(listenAddress, "listenAddress");
+        this.opts = Objects.requireNonNull(opts, "opts");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        for (Map.Entry<Long, InetSocketAddress> e : peerAddresses.entrySet()) {
+            checkPeer(e.getKey(), e.getValue());
+            peers.put(e.getKey(), new PeerConnection(e.getKey(), e.getValue()));
+        }
+    }
+
+    private void checkPeer(long node, InetSocketAddress address) {
+        Objects.requireNonNull(address, "address of peer " + node);
+        if (node <= 0 || node == localNode) {
+            throw new IllegalArgumentException("peer id must be > 0 and differ from the local node " + localNode + ", got " + node);
+        }
+    }
+
+    @Override
+    public long localNode() {
+        return localNode;
+    }
+
+    /** Whether native epoll is in use (known after {@link #start()}). */
+    public boolean usesNativeEpoll() {
+        return nativeEpoll;
+    }
+
+    /** The address actually listened on (after {@link #start()}). */
+    public InetSocketAddress boundAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    @Override
+    public void start() {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("NettyTransport of node " + localNode + " was already started");
+        }
+        nativeEpoll = opts.preferNativeEpoll() && Epoll.isAvailable();
+        IoHandlerFactory io = nativeEpoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        group = new MultiThreadIoEventLoopGroup(opts.ioThreads(), new DefaultThreadFactory("raft-netty-" + localNode, true), io);
+        socketChannelClass = nativeEpoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        Class<? extends ServerChannel> serverClass = nativeEpoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        inboundChannels = new DefaultChannelGroup("raft-inbound-" + localNode, GlobalEventExecutor.INSTANCE);
+        try {
+            serverChannel = new ServerBootstrap()
+                    .group(group)
+                    .channel(serverClass)
+                    .childOption(ChannelOption.TCP_NODELAY, opts.tcpNoDelay())
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            inboundChannels.add(ch);
+                            ch.pipeline().addLast(
+                                    new LengthFieldBasedFrameDecoder(opts.maxFrameBytes() + 4, 0, 4, 0, 4, true),
+                                    new InboundFrameHandler());
+                        }
+                    })
+                    .bind(listenAddress).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+            throw new IllegalStateException("node " + localNode + " cannot listen on " + listenAddress + ": " + e, e);
+        }
+        LOG.info("raft transport of node {} listening on {} ({})", localNode, boundAddress(), nativeEpoll ? "epoll" : "nio");
+        for (PeerConnection p : peers.values()) {
+            p.loop = group.next();
+            p.loop.execute(p::connect);
+        }
+    }
+
+    /** Adds a peer (e.g. a node joining a group) and starts connecting to it if started. */
+    public void addPeer(long node, InetSocketAddress address) {
+        checkPeer(node, address);
+        PeerConnection p = new PeerConnection(node, address);
+        if (peers.putIfAbsent(node, p) != null) {
+            throw new IllegalArgumentException("node " + node + " is already a peer of node " + localNode);
+        }
+        if (started.get() && !closed) {
+            p.loop.execute(p::connect);
+        }
+    }
+
+    /** Removes a peer: closes its connection, stops reconnecting, drops what was queued. */
+    public void removePeer(long node) {
+        PeerConnection p = peers.remove(node);
+        if (p != null && p.loop != null) {
+            p.loop.execute(p::shutDown);
+        }
+    }
+
+    /** Whether the outbound connection to {@code node} is currently established. */
+    public boolean isConnected(long node) {
+        PeerConnection p = peers.get(node);
+        return p != null && p.channel != null && p.channel.isActive();
+    }
+
+    @Override
+    public boolean send(long toNode, long groupId, Message m) {
+        if (closed) {
+            droppedClosed.increment();
+            return false;
+        }
+        RaftMessage wire = RaftMessageCodec.encode(groupId, m);
+        PeerConnection p = peers.get(toNode);
+        if (p == null || p.loop == null) {
+            droppedUnreachable.increment();
+            return false;
+        }
+        return p.enqueue(wire);
+    }
+
+    @Override
+    public TransportStats stats() {
+        return new TransportStats(messagesSent.sum(), framesSent.sum(), bytesSent.sum(),
+                messagesReceived.sum(), framesReceived.sum(), bytesReceived.sum(),
+                droppedQueueFull.sum(), droppedOversized.sum(), droppedUnreachable.sum(), droppedClosed.sum(),
+                connectFailures.sum(), connectionsLost.sum(), inboundConnectionsRejected.sum());
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (group == null) {
+            return;
+        }
+        for (PeerConnection p : peers.values()) {
+            p.loop.execute(p::shutDown);
+        }
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly();
+        }
+        inboundChannels.close().awaitUninterruptibly();
+        // quiet period 0: nothing more may arrive once the channels are closed
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
+        LOG.info("raft transport of node {} closed: {}", localNode, stats());
+    }
+
+    /** The outbound side for one peer: its queue, its connection and its reconnect timer. */
+    private final class PeerConnection {
+        final long node;
+        final InetSocketAddress address;
+        /** Owns this peer's state: connect, flush and reconnect all run here. Null before start. */
+        volatile EventLoop loop;
+        final ConcurrentLinkedQueue<RaftMessage> queue = new ConcurrentLinkedQueue<>();
+        final AtomicInteger queuedMessages = new AtomicInteger();
+        final AtomicLong queuedBytes = new AtomicLong();
+        /** A flush is scheduled or waiting for writability: senders need not schedule another. */
+        final AtomicBoolean flushPending = new AtomicBoolean();
+        volatile Channel channel;
+        int failures;
+        ScheduledFuture<?> reconnectTimer;
+        boolean removed;
+
+        PeerConnection(long node, InetSocketAddress address) {
+            this.node = node;
+            this.address = address;
+            if (group != null) {
+                this.loop = group.next();
+            }
+        }
+
+        boolean enqueue(RaftMessage wire) {
+            int size = wire.getSerializedSize() + PER_MESSAGE_OVERHEAD_BYTES;
+            if (size + ENVELOPE_HEADER_BYTES > opts.maxFrameBytes()) {
+                droppedOversized.increment();
+                LOG.warn("node {}: dropped a {} message of {} bytes for node {} (group {}): larger than maxFrameBytes={}",
+                        localNode, wire.getType(), size, node, wire.getGroupId(), opts.maxFrameBytes());
+                return false;
+            }
+            if (queuedMessages.incrementAndGet() > opts.maxQueuedMessagesPerPeer()) {
+                queuedMessages.decrementAndGet();
+                droppedQueueFull.increment();
+                return false;
+            }
+            if (queuedBytes.addAndGet(size) > opts.maxQueuedBytesPerPeer()) {
+                queuedBytes.addAndGet(-size);
+                queuedMessages.decrementAndGet();
+                droppedQueueFull.increment();
+                return false;
+            }
+            queue.add(wire);
+            Channel ch = channel;
+            if (ch != null && flushPending.compareAndSet(false, true)) {
+                loop.execute(this::flush);
+            }
+            return true;
+        }
+
+        private RaftMessage poll() {
+            RaftMessage m = queue.poll();
+            if (m != null) {
+                queuedMessages.decrementAndGet();
+                queuedBytes.addAndGet(-(m.getSerializedSize() + PER_MESSAGE_OVERHEAD_BYTES));
+            }
+            return m;
+        }
+
+        /** On {@link #loop}: drains the queue into frames while the connection is writable. */
+        void flush() {
+            flushPending.set(false);
+            Channel ch = channel;
+            if (ch == null || !ch.isActive()) {
+                return;
+            }
+            int frames = 0;
+            RaftMessage carry = null;
+            while (frames < opts.maxFramesPerFlush()) {
+                if (!ch.isWritable()) {
+                    // resumed by channelWritabilityChanged; senders need not schedule meanwhile
+                    flushPending.set(true);
+                    break;
+                }
+                RaftEnvelope.Builder env = RaftEnvelope.newBuilder().setFromNode(localNode).setToNode(node);
+                long batchBytes = ENVELOPE_HEADER_BYTES;
+                int count = 0;
+                RaftMessage m = carry != null ? carry : poll();
+                carry = null;
+                while (m != null) {
+                    int size = m.getSerializedSize() + PER_MESSAGE_OVERHEAD_BYTES;
+                    if (count > 0 && batchBytes + size > opts.maxBatchBytes()) {
+                        carry = m;
+                        break;
+                    }
+                    env.addMessages(m);
+                    batchBytes += size;
+                    count++;
+                    m = poll();
+                }
+                if (count == 0) {
+                    break;
+                }
+                writeFrame(ch, env.build(), count);
+                frames++;
+            }
+            if (carry != null) {
+                // put back at the head is not possible on a CLQ: send it alone now to keep order
+                RaftEnvelope env = RaftEnvelope.newBuilder().setFromNode(localNode).setToNode(node).addMessages(carry).build();
+                writeFrame(ch, env, 1);
+            }
+            if (frames > 0 || carry != null) {
+                ch.flush();
+            }
+            if (!queue.isEmpty() && ch.isWritable() && flushPending.compareAndSet(false, true)) {
+                loop.execute(this::flush); // yield to other connections on this loop, then continue
+            }
+        }
+
+        private void writeFrame(Channel ch, RaftEnvelope env, int count) {
+            int size = env.getSerializedSize();
+            ByteBuf buf = ch.alloc().ioBuffer(4 + size);
+            try {
+                buf.writeInt(size);
+                CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(4, size));
+                env.writeTo(out);
+                out.checkNoSpaceLeft();
+                buf.writerIndex(4 + size);
+            } catch (IOException | RuntimeException e) {
+                buf.release();
+                throw new IllegalStateException("cannot encode a frame of " + size + " bytes for node " + node, e);
+            }
+            ch.write(buf, ch.voidPromise());
+            messagesSent.add(count);
+            framesSent.increment();
+            bytesSent.add(4L + size);
+        }
+
+        /** On {@link #loop}. */
+        void connect() {
+            reconnectTimer = null;
+            if (closed || removed) {
+                return;
+            }
+            Bootstrap b = new Bootstrap()
+                    .group(loop)
+                    .channel(socketChannelClass)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, opts.connectTimeoutMillis())
+                    .option(ChannelOption.TCP_NODELAY, opts.tcpNoDelay())
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new WriteBufferWaterMark(opts.writeBufferLowWaterMarkBytes(), opts.writeBufferHighWaterMarkBytes()))
+                    .handler(new OutboundHandler(this));
+            b.connect(address).addListener((ChannelFuture f) -> {
+                if (f.isSuccess()) {
+                    if (closed || removed) {
+                        f.channel().close();
+                        return;
+                    }
+                    if (failures > 0) {
+                        LOG.info("node {}: connected to node {} at {} after {} failed attempts", localNode, node, address, failures);
+                    }
+                    failures = 0;
+                    channel = f.channel();
+                    f.channel().closeFuture().addListener(cf -> lost(f.channel()));
+                    flush();
+                } else {
+                    connectFailures.increment();
+                    if (failures == 0) {
+                        LOG.warn("node {}: cannot connect to node {} at {}: {}", localNode, node, address, f.cause().toString());
+                    }
+                    failures++;
+                    unreachable();
+                }
+            });
+        }
+
+        /** On {@link #loop}: the established connection closed. */
+        void lost(Channel ch) {
+            if (channel != ch) {
+                return;
+            }
+            channel = null;
+            if (closed || removed) {
+                return;
+            }
+            connectionsLost.increment();
+            LOG.warn("node {}: connection to node {} at {} lost", localNode, node, address);
+            unreachable();
+        }
+
+        private void unreachable() {
+            int dropped = 0;
+            while (poll() != null) {
+                dropped++;
+            }
+            droppedUnreachable.add(dropped);
+            flushPending.set(false);
+            if (closed || removed) {
+                return;
+            }
+            try {
+                listener.onUnreachable(node);
+            } catch (RuntimeException e) {
+                LOG.error("node {}: listener failed on onUnreachable({})", localNode, node, e);
+            }
+            long base = Math.min(opts.reconnectMaxBackoffMillis(),
+                    opts.reconnectInitialBackoffMillis() << Math.min(Math.max(failures - 1, 0), 30));
+            long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+            reconnectTimer = loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        }
+
+        /** On {@link #loop}. */
+        void shutDown() {
+            removed = true;
+            if (reconnectTimer != null) {
+                reconnectTimer.cancel(false);
+            }
+            Channel ch = channel;
+            channel = null;
+            if (ch != null) {
+                ch.close();
+            }
+            int dropped = 0;
+            while (poll() != null) {
+                dropped++;
+            }
+            droppedClosed.add(dropped);
+        }
+    }
+
+    /** Outbound connections carry nothing inbound; they only watch writability and errors. */
+    private final class OutboundHandler extends ChannelInboundHandlerAdapter {
+        private final PeerConnection peer;
+
+        OutboundHandler(PeerConnection peer) {
+            this.peer = peer;
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                peer.flush();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+            LOG.warn("node {}: node {} sent bytes on an outbound-only connection; closing it", localNode, peer.node);
+            ctx.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.warn("node {}: error on the connection to node {}: {}", localNode, peer.node, cause.toString());
+            ctx.close();
+        }
+    }
+
+    /** Decodes frames of an inbound connection and hands their messages to the listener. */
+    private final class InboundFrameHandler extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf frame = (ByteBuf) msg;
+            RaftEnvelope env;
+            int size = frame.readableBytes();
+            try {
+                env = RaftEnvelope.parseFrom(CodedInputStream.newInstance(frame.nioBuffer()));
+            } catch (IOException e) {
+                reject(ctx, "a frame of " + size + " bytes is not a RaftEnvelope (" + e.getMessage() + ")");
+                return;
+            } finally {
+                frame.release();
+            }
+            if (env.getToNode() != localNode) {
+                reject(ctx, "a frame from node " + env.getFromNode() + " is addressed to node " + env.getToNode()
+                        + ", not to this node; check the peer address configuration");
+                return;
+            }
+            framesReceived.increment();
+            bytesReceived.add(4L + size);
+            for (RaftMessage w : env.getMessagesList()) {
+                Message m;
+                try {
+                    m = RaftMessageCodec.decode(w);
+                } catch (IllegalArgumentException e) {
+                    reject(ctx, "a message from node " + env.getFromNode() + " cannot be decoded: " + e.getMessage());
+                    return;
+                }
+                if (closed) {
+                    return;
+                }
+                messagesReceived.increment();
+                try {
+                    listener.onMessage(w.getGroupId(), m);
+                } catch (RuntimeException e) {
+                    LOG.error("node {}: listener failed on a message for group {}: {}", localNode, w.getGroupId(), m, e);
+                }
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof TooLongFrameException) {
+                reject(ctx, "frame larger than maxFrameBytes=" + opts.maxFrameBytes() + " (" + cause.getMessage() + ")");
+            } else if (cause instanceof DecoderException) {
+                reject(ctx, "bytes that are not a length-prefixed frame (" + cause.getMessage() + ")");
+            } else {
+                LOG.warn("node {}: inbound connection from {} failed: {}", localNode, ctx.channel().remoteAddress(), cause.toString());
+                ctx.close();
+            }
+        }
+
+        private void reject(ChannelHandlerContext ctx, String why) {
+            if (!ctx.channel().isOpen()) {
+                return;
+            }
+            inboundConnectionsRejected.increment();
+            LOG.error("node {}: closing inbound connection from {}: {}; allowed: 4-byte big-endian length then a "
+                    + "RaftEnvelope of at most maxFrameBytes={} bytes addressed to node {}",
+                    localNode, ctx.channel().remoteAddress(), why, opts.maxFrameBytes(), localNode);
+            ctx.close();
+        }
+    }
+}
