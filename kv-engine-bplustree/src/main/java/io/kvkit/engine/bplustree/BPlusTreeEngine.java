@@ -59,6 +59,8 @@ public final class BPlusTreeEngine implements StorageEngine {
     static final String DATA_FILE = "data.bpt";
     static final String LOCK_FILE = "LOCK";
     static final String WAL_FILE = "wal.log";
+    /** Expensive invariant checks (STYLE.md habit 8), on in tests. */
+    static final boolean PARANOID = Boolean.getBoolean("kvkit.paranoid");
 
     private final EngineConfig config;
     private final KeyValueLimits limits;
@@ -605,6 +607,9 @@ public final class BPlusTreeEngine implements StorageEngine {
             file.force();
             durableSlot = slot;
             tree = m;
+            if (PARANOID) {
+                new TreeChecker(reader, m).run(); // every checkpoint transaction leaves a valid tree
+            }
             current = new State(m, last ? new Overlay() : s.overlay(), s.seq());
             free.freedBy(txn, t.freedCommitted());
             checkpointApplyNanos.addAndGet(t1 - t0);

@@ -44,6 +44,8 @@ final class WriteAheadLog implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment mapped;
     private long end;
+    /** Records below this offset are durable already: a force writes back only what follows. */
+    private long forcedTo;
     private boolean spilled;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
     private final CRC32C crc = new CRC32C();
@@ -239,7 +241,12 @@ final class WriteAheadLog implements AutoCloseable {
         if (f != null) {
             throw f;
         }
-        mapped.asSlice(0, Math.min(end + HEADER, mapped.byteSize())).force(); // msync writes back dirty pages only
+        long from = Math.min(forcedTo & ~4095L, mapped.byteSize());
+        long to = Math.min(end + HEADER, mapped.byteSize());
+        if (to > from) {
+            mapped.asSlice(from, to - from).force(); // msync of the pages written since the last force
+        }
+        forcedTo = end;
         if (spilled) {
             channel.force(true);
             spilled = false;
@@ -249,6 +256,7 @@ final class WriteAheadLog implements AutoCloseable {
     /** Starts the log again at offset 0: called once a checkpoint that holds every record is durable. */
     void reset() throws IOException {
         end = 0;
+        forcedTo = 0;
         // give the log's disk blocks back: cut the file to nothing and extend it again (sparse).
         // Safe under the mapping because only the writer touches it, and not in between.
         long size = mapped.byteSize();

@@ -131,11 +131,15 @@ final class WriteTransaction {
         for (int i = 0; i < count; i++) {
             long cell = TreeReader.cell(seg, b, i);
             int flags = seg.get(U8, cell + 2);
-            n.keys.add(reader.key(seg, cell, leaf, at));
             if ((flags & FLAG_KEY_OVERFLOW) != 0) {
                 long lenAt = cell + (leaf ? LEAF_CELL_FIXED : BRANCH_CELL_FIXED);
-                n.keyChains.add(new Node.Chain(seg.get(U32, lenAt + 4), seg.get(U32, lenAt)));
+                Node.Chain kc = new Node.Chain(seg.get(U32, lenAt + 4), seg.get(U32, lenAt));
+                // the chain may be one this transaction made and has not written yet (a leaf
+                // written early and read back): read it through the transaction
+                n.keys.add(readChain(kc));
+                n.keyChains.add(kc);
             } else {
+                n.keys.add(reader.key(seg, cell, leaf, at));
                 n.keyChains.add(null);
             }
             if (leaf) {
@@ -187,6 +191,37 @@ final class WriteTransaction {
         return Math.max(1, (length + payload - 1) / payload);
     }
 
+    /** The bytes of a chain, from this transaction's unwritten pages or from the file. */
+    private byte[] readChain(Node.Chain chain) {
+        byte[] out = new byte[chain.length()];
+        int done = 0;
+        int page = chain.head();
+        while (done < out.length) {
+            byte[] raw = rawPages.get(page);
+            MemorySegment s;
+            long b;
+            if (raw != null) {
+                s = MemorySegment.ofArray(raw);
+                b = 0;
+            } else {
+                if (page < Meta.FIRST_DATA_PAGE || page >= free.highWater()) {
+                    throw new CorruptionException(file.path, (long) page << file.pageShift, "overflow chain points to page " + page);
+                }
+                s = file.chunkOf(page);
+                b = file.offsetInChunk(page);
+            }
+            int used = s.get(U32, b + OFF_B);
+            if (s.get(U8, b + OFF_TYPE) != TYPE_OVERFLOW || used <= 0 || used > out.length - done) {
+                throw new CorruptionException(file.path, (long) page << file.pageShift, "page " + page
+                        + " is not a valid overflow page of a " + out.length + "-byte chain");
+            }
+            MemorySegment.copy(s, U8, b + HEADER_BYTES, out, done, used);
+            done += used;
+            page = s.get(U32, b + OFF_A);
+        }
+        return out;
+    }
+
     private void freeChain(Node.Chain chain) {
         int page = chain.head();
         int remaining = chain.length();
@@ -200,7 +235,7 @@ final class WriteTransaction {
                 next = s.get(U32, OFF_A);
                 used = s.get(U32, OFF_B);
             } else {
-                if (page < Meta.FIRST_DATA_PAGE || page >= base.highWater()) {
+                if (page < Meta.FIRST_DATA_PAGE || page >= free.highWater()) {
                     throw new CorruptionException(file.path, (long) page << file.pageShift, "overflow chain points to page " + page);
                 }
                 MemorySegment s = file.chunkOf(page);
