@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /** A listener that keeps what it is told, for assertions. */
-final class Recorder implements Transport.Listener {
+class Recorder implements Transport.Listener {
 
     record Received(long groupId, Message message) {
     }
