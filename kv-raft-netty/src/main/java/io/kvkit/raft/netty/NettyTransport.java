@@ -518,7 +518,9 @@ public final class NettyTransport implements Transport {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.warn("node {}: error on the connection to node {}: {}", localNode, peer.node, cause.toString());
+            if (!closed && !peer.removed) {
+                LOG.warn("node {}: error on the connection to node {}: {}", localNode, peer.node, cause.toString());
+            }
             ctx.close();
         }
     }
