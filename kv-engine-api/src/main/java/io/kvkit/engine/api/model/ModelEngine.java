@@ -15,6 +15,7 @@ import io.kvkit.engine.api.ReadOptions;
 import io.kvkit.engine.api.Snapshot;
 import io.kvkit.engine.api.StorageEngine;
 import io.kvkit.engine.api.StorageIOException;
+import io.kvkit.engine.api.StoreDirectory;
 import io.kvkit.engine.api.WriteBatch;
 import io.kvkit.engine.api.WriteOptions;
 
@@ -81,17 +82,35 @@ public final class ModelEngine implements StorageEngine {
     private volatile boolean closed;
     private volatile Throwable halted;
     private FileChannel log;
+    private final StoreDirectory.Lock dirLock;
 
     private ModelEngine(EngineConfig config) {
         this.config = config;
         this.limits = config.limits();
         try {
-            Files.createDirectories(config.directory());
+            this.dirLock = StoreDirectory.lock(config.directory(), "model");
+        } catch (IOException e) {
+            throw new StorageIOException("cannot lock " + config.directory(), e);
+        }
+        try {
             Path file = config.directory().resolve(LOG_FILE);
             this.log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             this.tornTailBytes = replay(file);
-        } catch (IOException e) {
-            throw new StorageIOException("cannot open model engine in " + config.directory(), e);
+        } catch (IOException | RuntimeException e) {
+            if (log != null) {
+                closeQuietly(log);
+            }
+            closeQuietly(dirLock);
+            throw e instanceof IOException io ? new StorageIOException("cannot open model engine in " + config.directory(), io)
+                    : (RuntimeException) e;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // already failing; the first error is the one to report
         }
     }
 
@@ -197,14 +216,7 @@ public final class ModelEngine implements StorageEngine {
     public void checkpoint(Path dir) {
         checkOpen();
         try {
-            if (Files.exists(dir)) {
-                try (var entries = Files.list(dir)) {
-                    if (entries.findAny().isPresent()) {
-                        throw new InvalidArgumentException("checkpoint directory " + dir + " is not empty");
-                    }
-                }
-            }
-            Files.createDirectories(dir);
+            StoreDirectory.prepareCheckpointTarget(dir);
             long seq = pin();
             try {
                 writeCompactedLog(dir, seq);
@@ -262,7 +274,11 @@ public final class ModelEngine implements StorageEngine {
                     writeCompactedLog(config.directory(), visibleSeq);
                 }
             } finally {
-                log.close();
+                try {
+                    log.close();
+                } finally {
+                    dirLock.close();
+                }
             }
         } catch (IOException e) {
             throw new StorageIOException("closing model engine in " + config.directory(), e);
@@ -593,19 +609,12 @@ public final class ModelEngine implements StorageEngine {
             out.force(true);
         }
         Files.move(tmp, dir.resolve(LOG_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDirectory(dir);
+        StoreDirectory.syncDirectory(dir);
     }
 
     private static void writeFully(FileChannel out, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             out.write(b);
-        }
-    }
-
-    /** Makes a rename or a new file in {@code dir} durable (PITFALLS #20). */
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
         }
     }
 }

@@ -548,6 +548,14 @@ public abstract class StorageEngineContractTest extends EngineTestSupport {
     }
 
     @Test
+    void secondOpenOfAnOpenStoreIsRefused() {
+        db.put(b("a"), b("1"));
+        assertThatThrownBy(() -> open(dir).close()).isInstanceOf(InvalidArgumentException.class)
+                .hasMessageContaining("already open");
+        assertThat(s(db.get(b("a")))).isEqualTo("1");
+    }
+
+    @Test
     void operationsAfterCloseFailClearlyAndCloseIsIdempotent() {
         db.put(b("a"), b("1"));
         db.close();
