@@ -41,17 +41,20 @@ import java.util.stream.Stream;
 import static io.kvkit.engine.bplustree.PageFormat.*;
 
 /**
- * The "bplustree" engine: a copy-on-write B+tree in one file, LMDB's design with page checksums.
+ * The "bplustree" engine: a copy-on-write B+tree in one file with page checksums (LMDB's tree and
+ * meta pages), fronted by a write-ahead log and an in-memory overlay between checkpoints
+ * (WiredTiger's checkpoint-plus-journal scheme).
  *
  * <ul>
- *   <li>Readers find the committed tree through an immutable {@link Meta} in a volatile field,
- *       read pages in place through read-only mappings and never block or take a lock.</li>
- *   <li>One writer at a time: writers queue their batches; whoever holds the write lock applies
- *       every queued batch in one {@link WriteTransaction} (group commit), writes the new pages,
- *       then the meta page that points to them, then publishes the new meta.</li>
- *   <li>Two meta pages; a commit writes the one that does not hold the last durable state, so a
- *       torn or lost meta write falls back to it. A synced commit forces the data pages before
- *       it writes the meta page, and forces again after.</li>
+ *   <li>Readers find the current {@link State} (checkpointed tree + overlay + sequence number) in
+ *       a volatile field, read the overlay then the tree's pages in place through read-only
+ *       mappings, and never block or take a lock.</li>
+ *   <li>One writer at a time: writers queue their batches; whoever holds the write lock commits
+ *       every queued batch as one log record (group commit), adds them to the overlay and
+ *       publishes a new state.</li>
+ *   <li>Checkpoints fold the overlay into the tree in chunked copy-on-write transactions: pages
+ *       forced, then the meta page (two slots, the current tree's is never overwritten), forced;
+ *       then the log is emptied.</li>
  * </ul>
  * See the module README for the page formats and the commit protocol step by step.
  */

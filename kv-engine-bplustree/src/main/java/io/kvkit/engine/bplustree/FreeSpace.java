@@ -4,9 +4,9 @@ import java.util.ArrayDeque;
 import java.util.BitSet;
 
 /**
- * Which pages the writer may reuse. A page freed by commit T was part of tree T-1, so it stays
- * untouched while a reader pins a tree older than T, and while tree T-1 or older may be the
- * last durable one (a power loss would fall back to it); after that it is reusable. The writer
+ * Which pages the writer may reuse. A page freed by checkpoint transaction T was part of the tree
+ * before T, so it stays untouched while a reader pins a tree older than T, and while that tree is
+ * the fallback of a meta page write in progress; after that it is reusable. The writer
  * takes the lowest reusable page first, which keeps the file dense and its tail free.
  * Writer-thread only.
  */
