@@ -235,20 +235,30 @@ class NettyTransportTest {
     }
 
     @Test
-    void aFullQueueDropsAndCountsMessages() throws Exception {
-        // a peer that accepts the connection and never reads: the socket buffers fill, Netty's
-        // outbound buffer passes its high water mark, the queue fills, and send must drop
+    void aQueueFullByCountDropsAndCountsMessages() throws Exception {
+        fillQueue(fastReconnect().withMaxQueuedMessagesPerPeer(50), 16 << 10);
+    }
+
+    @Test
+    void aQueueFullByBytesDropsAndCountsMessages() throws Exception {
+        fillQueue(fastReconnect().withMaxQueuedBytesPerPeer(256 << 10), 16 << 10);
+    }
+
+    /**
+     * A peer that accepts the connection and never reads: the socket buffers fill, Netty's
+     * outbound buffer passes its high water mark, the queue fills, and send must drop.
+     */
+    private static void fillQueue(NettyTransportOptions limits, int payloadBytes) throws Exception {
         try (ServerSocket sink = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             sink.setReceiveBufferSize(64 << 10);
             Recorder r1 = new Recorder();
-            NettyTransportOptions opts = fastReconnect().withMaxQueuedMessagesPerPeer(50)
-                    .withWriteBufferWaterMarksBytes(16 << 10, 64 << 10);
+            NettyTransportOptions opts = limits.withWriteBufferWaterMarksBytes(16 << 10, 64 << 10);
             NettyTransport t1 = new NettyTransport(1, ANY_LOOPBACK_PORT,
                     Map.of(2L, new InetSocketAddress(InetAddress.getLoopbackAddress(), sink.getLocalPort())), opts, r1);
             try { // never accepted: the kernel completes the handshake and buffers into the backlog
                 t1.start();
                 Recorder.await("connected to the sink", 10_000, () -> t1.isConnected(2));
-                byte[] payload = new byte[16 << 10];
+                byte[] payload = new byte[payloadBytes];
                 int refused = 0;
                 int total = 4_000; // 64 MiB offered: far more than socket buffers hold
                 for (int i = 1; i <= total; i++) {
@@ -260,9 +270,32 @@ class NettyTransportTest {
                 assertThat(refused).isGreaterThan(0);
                 assertThat(s.droppedQueueFull()).isEqualTo(refused);
                 assertThat(s.droppedOversized()).isZero();
+                assertThat(s.messagesSent()).isLessThan(total - refused + 1);
             } finally {
                 t1.close();
             }
+        }
+    }
+
+    @Test
+    void reconnectAttemptsBackOff() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Recorder r1 = new Recorder();
+        // 20 ms doubling to 200 ms: in 1.5 s at most ~15 attempts (75 without backoff at 20 ms)
+        NettyTransport t1 = new NettyTransport(1, ANY_LOOPBACK_PORT,
+                Map.of(2L, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)), fastReconnect(), r1);
+        try {
+            t1.start();
+            Thread.sleep(1_500);
+            long failures = t1.stats().connectFailures();
+            assertThat(failures).isBetween(3L, 30L);
+            // each failure is reported (one attempt may be between counting and reporting now)
+            assertThat(r1.unreachableCount(2)).isBetween((int) failures - 1, (int) failures + 1);
+        } finally {
+            t1.close();
         }
     }
 
