@@ -290,13 +290,13 @@ class NettyTransportTest {
         try {
             t1.start();
             Thread.sleep(1_500);
-            long failures = t1.stats().connectFailures();
-            assertThat(failures).isBetween(3L, 30L);
-            // each failure is reported (one attempt may be between counting and reporting now)
-            assertThat(r1.unreachableCount(2)).isBetween((int) failures - 1, (int) failures + 1);
         } finally {
             t1.close();
         }
+        long failures = t1.stats().connectFailures();
+        assertThat(failures).isBetween(3L, 30L);
+        // each failure is reported, except one that raced close()
+        assertThat(r1.unreachableCount(2)).isBetween((int) failures - 1, (int) failures);
     }
 
     @Test
