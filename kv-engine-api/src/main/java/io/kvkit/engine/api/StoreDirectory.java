@@ -55,13 +55,20 @@ public final class StoreDirectory {
     }
 
     /**
-     * Makes {@code target} ready to receive a checkpoint: creates it if missing; refuses it if it
-     * holds anything, so that a checkpoint never mixes with other files.
+     * Makes {@code target} ready to receive a checkpoint: creates it (and makes its name durable)
+     * if missing; refuses it if it holds anything, so that a checkpoint never mixes with other
+     * files.
      *
-     * @throws InvalidArgumentException if the directory is not empty
+     * @throws InvalidArgumentException if the target is not a directory or not empty
      */
     public static void prepareCheckpointTarget(Path target) throws IOException {
+        if (target == null) {
+            throw new InvalidArgumentException("checkpoint directory must not be null");
+        }
         if (Files.exists(target)) {
+            if (!Files.isDirectory(target)) {
+                throw new InvalidArgumentException("checkpoint target " + target + " exists and is not a directory");
+            }
             try (var entries = Files.list(target)) {
                 if (entries.findAny().isPresent()) {
                     throw new InvalidArgumentException("checkpoint directory " + target + " is not empty");
@@ -69,6 +76,10 @@ public final class StoreDirectory {
             }
         }
         Files.createDirectories(target);
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent != null) {
+            syncDirectory(parent);
+        }
     }
 
     /** The held lock of an open store; closing it lets the next opener in. */

@@ -15,6 +15,7 @@ import io.kvkit.engine.api.ReadOptions;
 import io.kvkit.engine.api.Snapshot;
 import io.kvkit.engine.api.StorageEngine;
 import io.kvkit.engine.api.StorageIOException;
+import io.kvkit.engine.api.StoreDirectory;
 import io.kvkit.engine.api.WriteBatch;
 import io.kvkit.engine.api.WriteOptions;
 
@@ -60,7 +61,6 @@ import static io.kvkit.engine.bplustree.PageFormat.*;
  */
 public final class BPlusTreeEngine implements StorageEngine {
     static final String DATA_FILE = "data.bpt";
-    static final String LOCK_FILE = "LOCK";
     static final String WAL_FILE = "wal.log";
     /** Expensive invariant checks (STYLE.md habit 8), on in tests. */
     static final boolean PARANOID = Boolean.getBoolean("kvkit.paranoid");
@@ -69,8 +69,7 @@ public final class BPlusTreeEngine implements StorageEngine {
     private final KeyValueLimits limits;
     private final BPlusTreeOptions options;
     private final Path dir;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final StoreDirectory.Lock dirLock;
     private final PageFile file;
     private final TreeReader reader;
     private final FreeSpace free;
@@ -117,19 +116,7 @@ public final class BPlusTreeEngine implements StorageEngine {
         this.config = config;
         this.limits = config.limits();
         this.dir = config.directory();
-        Files.createDirectories(dir);
-        this.lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock l;
-        try {
-            l = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null;
-        }
-        if (l == null) {
-            lockChannel.close();
-            throw new InvalidArgumentException("the store in " + dir + " is already open (by this or another process)");
-        }
-        this.lock = l;
+        this.dirLock = StoreDirectory.lock(dir, "bplustree");
         PageFile pf = null;
         WriteAheadLog log = null;
         try {
@@ -171,8 +158,7 @@ public final class BPlusTreeEngine implements StorageEngine {
                 pf.unmap();
                 pf.channel.close();
             }
-            lock.release();
-            lockChannel.close();
+            dirLock.close();
             throw e;
         }
         if (options.idleCheckpointMillis() > 0) {
@@ -235,14 +221,9 @@ public final class BPlusTreeEngine implements StorageEngine {
             ch.force(true);
         }
         Files.move(tmp, dir.resolve(DATA_FILE), StandardCopyOption.ATOMIC_MOVE);
-        syncDirectory(dir);
+        StoreDirectory.syncDirectory(dir);
     }
 
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
-    }
 
     private record Chosen(Meta meta, int slot, int pageSize, long otherTxn) {
     }
@@ -722,26 +703,12 @@ public final class BPlusTreeEngine implements StorageEngine {
             throw new InvalidArgumentException("checkpoint directory must not be null");
         }
         try {
-            if (Files.exists(target)) {
-                if (!Files.isDirectory(target)) {
-                    throw new InvalidArgumentException("checkpoint target " + target + " exists and is not a directory");
-                }
-                try (Stream<Path> s = Files.list(target)) {
-                    if (s.findAny().isPresent()) {
-                        throw new InvalidArgumentException("checkpoint directory " + target + " is not empty");
-                    }
-                }
-            }
-            Files.createDirectories(target);
+            StoreDirectory.prepareCheckpointTarget(target);
             try (Cursor c = iterate(ReadOptions.DEFAULT); BulkLoader loader = BulkLoader.create(target, file.pageSize, 100)) {
                 while (c.next()) {
                     loader.add(c.key(), c.value());
                 }
                 loader.finish();
-            }
-            Path parent = target.toAbsolutePath().getParent();
-            if (parent != null) {
-                syncDirectory(parent);
             }
         } catch (IOException e) {
             throw new StorageIOException("cannot write checkpoint to " + target, e);
@@ -849,8 +816,7 @@ public final class BPlusTreeEngine implements StorageEngine {
             try {
                 wal.close();
                 file.channel.close();
-                lock.release();
-                lockChannel.close();
+                dirLock.close();
             } catch (IOException e) {
                 if (failure == null) {
                     failure = e;

@@ -1,5 +1,7 @@
 package io.kvkit.engine.bplustree;
 
+import io.kvkit.engine.api.StoreDirectory;
+
 import io.kvkit.engine.api.InvalidArgumentException;
 import io.kvkit.engine.api.KvException;
 import io.kvkit.engine.api.StorageIOException;
@@ -160,7 +162,7 @@ public final class BulkLoader implements AutoCloseable {
             channel.force(true);
             channel.close();
             Files.move(tmp, dir.resolve(BPlusTreeEngine.DATA_FILE), StandardCopyOption.ATOMIC_MOVE);
-            BPlusTreeEngine.syncDirectory(dir);
+            StoreDirectory.syncDirectory(dir);
         } catch (IOException e) {
             throw new StorageIOException("cannot finish the bulk load into " + dir, e);
         }
