@@ -46,6 +46,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -217,7 +218,7 @@ public final class NettyTransport implements Transport {
     /** Removes a peer: closes its connection, stops reconnecting, drops what was queued. */
     public void removePeer(long node) {
         PeerConnection p = peers.remove(node);
-        if (p != null && p.loop != null) {
+        if (p != null && p.loop != null && !closed) {
             p.loop.execute(p::shutDown);
         }
     }
@@ -318,7 +319,13 @@ public final class NettyTransport implements Transport {
             queue.add(wire);
             Channel ch = channel;
             if (ch != null && flushPending.compareAndSet(false, true)) {
-                loop.execute(this::flush);
+                try {
+                    loop.execute(this::flush);
+                } catch (RejectedExecutionException e) {
+                    // close() ran concurrently: the event loop is gone and so is the message
+                    droppedClosed.increment();
+                    return false;
+                }
             }
             return true;
         }
@@ -326,8 +333,9 @@ public final class NettyTransport implements Transport {
         private RaftMessage poll() {
             RaftMessage m = queue.poll();
             if (m != null) {
-                queuedMessages.decrementAndGet();
-                queuedBytes.addAndGet(-(m.getSerializedSize() + PER_MESSAGE_OVERHEAD_BYTES));
+                int count = queuedMessages.decrementAndGet();
+                long bytes = queuedBytes.addAndGet(-(m.getSerializedSize() + PER_MESSAGE_OVERHEAD_BYTES));
+                assert count >= 0 && bytes >= 0 : "queue accounting of node " + node + " below zero: " + count + " messages, " + bytes + " bytes";
             }
             return m;
         }
