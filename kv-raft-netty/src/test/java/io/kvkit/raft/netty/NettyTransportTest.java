@@ -141,6 +141,39 @@ class NettyTransportTest {
     }
 
     @Test
+    void batchesStayWithinTheBatchLimitAndLargeMessagesTravelAlone() throws Exception {
+        // 8 KiB batches; messages of ~3 KiB (two per frame) mixed with ~20 KiB ones (alone in a frame)
+        NettyTransportOptions opts = fastReconnect().withMaxBatchBytes(8 << 10);
+        List<Recorder> recs = new ArrayList<>();
+        List<NettyTransport> ts = new ArrayList<>();
+        try {
+            ts = startCluster(2, opts, recs);
+            NettyTransport t1 = ts.get(0);
+            int n = 600;
+            for (int i = 1; i <= n; i++) {
+                byte[] data = new byte[i % 10 == 0 ? 20 << 10 : 3 << 10];
+                data[0] = (byte) i;
+                assertThat(t1.send(2, i % 3, append(1, 2, i, data))).isTrue();
+            }
+            Recorder r2 = recs.get(1);
+            Recorder.await("node 2 received " + n, 20_000, () -> r2.receivedCount.get() == n);
+            long expectIndex = 1;
+            for (Recorder.Received got : r2.received) {
+                // one sender, one connection: global send order is kept, not only per group
+                assertThat(got.message().index()).isEqualTo(expectIndex);
+                assertThat(got.message().entries().getFirst().data()[0]).isEqualTo((byte) expectIndex);
+                expectIndex++;
+            }
+            TransportStats s = t1.stats();
+            assertThat(s.framesSent()).as("at most two small messages per 8 KiB frame").isGreaterThanOrEqualTo(n / 2);
+            assertThat(s.bytesSent() / s.framesSent()).isLessThanOrEqualTo(21 << 10);
+            assertThat(s.droppedTotal()).isZero();
+        } finally {
+            closeAll(ts);
+        }
+    }
+
+    @Test
     void aPeerThatIsDownIsReportedUnreachableAndReachedOnceItComesUp() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
