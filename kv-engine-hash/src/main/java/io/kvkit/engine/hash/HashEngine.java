@@ -14,6 +14,7 @@ import io.kvkit.engine.api.ReadOptions;
 import io.kvkit.engine.api.Snapshot;
 import io.kvkit.engine.api.StorageEngine;
 import io.kvkit.engine.api.StorageIOException;
+import io.kvkit.engine.api.StoreDirectory;
 import io.kvkit.engine.api.UnsupportedFeatureException;
 import io.kvkit.engine.api.WriteBatch;
 import io.kvkit.engine.api.WriteOptions;
@@ -23,12 +24,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -56,7 +53,6 @@ import java.util.zip.CRC32C;
  */
 public final class HashEngine implements StorageEngine {
     private static final Logger LOG = LoggerFactory.getLogger(HashEngine.class);
-    static final String LOCK_FILE = "LOCK";
     static final String SEGMENT_SUFFIX = ".seg";
     static final String SPARE_SUFFIX = ".spare";
     private static final int MAX_LOW_ID = 0xFFFF;
@@ -72,8 +68,7 @@ public final class HashEngine implements StorageEngine {
     private final Path dir;
     private final KeyValueLimits limits;
     private final HashEngineOptions options;
-    private final FileChannel lockChannel;
-    private final FileLock fileLock;
+    private final StoreDirectory.Lock dirLock;
 
     /** Segment by its 16-bit low id, as named in index words. */
     private final AtomicReferenceArray<LogSegment> byLowId = new AtomicReferenceArray<>(MAX_LOW_ID + 1);
@@ -135,22 +130,10 @@ public final class HashEngine implements StorageEngine {
         this.limits = config.limits();
         this.options = options;
         try {
-            Files.createDirectories(dir);
-            this.lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            this.dirLock = StoreDirectory.lock(dir, "hash");
         } catch (IOException e) {
             throw new StorageIOException("cannot open hash store in " + dir, e);
         }
-        FileLock lock;
-        try {
-            lock = lockChannel.tryLock();
-        } catch (OverlappingFileLockException | IOException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            closeQuietly(lockChannel);
-            throw new InvalidArgumentException("hash store in " + dir + " is already open (by this or another process)");
-        }
-        this.fileLock = lock;
         try {
             recover();
         } catch (RuntimeException e) {
@@ -1019,14 +1002,7 @@ public final class HashEngine implements StorageEngine {
     public void checkpoint(Path target) {
         checkOpen();
         try {
-            if (Files.exists(target)) {
-                try (Stream<Path> entries = Files.list(target)) {
-                    if (entries.findAny().isPresent()) {
-                        throw new InvalidArgumentException("checkpoint directory " + target + " is not empty");
-                    }
-                }
-            }
-            Files.createDirectories(target);
+            StoreDirectory.prepareCheckpointTarget(target);
         } catch (IOException e) {
             throw new StorageIOException("cannot create checkpoint directory " + target, e);
         }
@@ -1048,10 +1024,7 @@ public final class HashEngine implements StorageEngine {
             unpin(node);
         }
         try {
-            FileSystemOps.syncDirectory(target);
-            if (target.toAbsolutePath().getParent() != null) {
-                FileSystemOps.syncDirectory(target.toAbsolutePath().getParent());
-            }
+            StoreDirectory.syncDirectory(target);
         } catch (IOException e) {
             throw new StorageIOException("cannot sync checkpoint directory " + target, e);
         }
@@ -1366,7 +1339,7 @@ public final class HashEngine implements StorageEngine {
             }
         }
         try {
-            FileSystemOps.syncDirectory(dir);
+            StoreDirectory.syncDirectory(dir);
         } catch (IOException e) {
             LOG.warn("hash store {}: cannot sync the directory after deleting segments: {}", dir, e.toString());
         }
@@ -1452,7 +1425,7 @@ public final class HashEngine implements StorageEngine {
                         byLowId.set(s.lowId, null);
                         s.unmap();
                         Files.deleteIfExists(s.path);
-                        FileSystemOps.syncDirectory(dir);
+                        StoreDirectory.syncDirectory(dir);
                         LOG.warn("hash store {}: removed {}, the unsealed output of an interrupted compaction", dir, s.path);
                     }
                 }
@@ -1779,12 +1752,7 @@ public final class HashEngine implements StorageEngine {
         if (t != null) {
             t.close();
         }
-        try {
-            fileLock.release();
-        } catch (IOException | RuntimeException ignored) {
-            // the channel close below releases it too
-        }
-        closeQuietly(lockChannel);
+        closeQuietly(dirLock);
     }
 
     private static void closeQuietly(AutoCloseable c) {

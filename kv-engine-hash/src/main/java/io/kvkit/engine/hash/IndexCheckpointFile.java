@@ -1,5 +1,7 @@
 package io.kvkit.engine.hash;
 
+import io.kvkit.engine.api.StoreDirectory;
+
 import io.kvkit.engine.api.CorruptionException;
 
 import java.io.IOException;
@@ -109,7 +111,7 @@ final class IndexCheckpointFile {
             ch.force(true);
         }
         Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        FileSystemOps.syncDirectory(dir);
+        StoreDirectory.syncDirectory(dir);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.kvkit.engine.hash;
 
+import io.kvkit.engine.api.StoreDirectory;
+
 import io.kvkit.engine.api.CorruptionException;
 import io.kvkit.engine.api.StorageIOException;
 
@@ -113,7 +115,7 @@ final class LogSegment {
                 ch.force(true);
             }
             Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE);
-            FileSystemOps.syncDirectory(dir);
+            StoreDirectory.syncDirectory(dir);
         } catch (IOException e) {
             try {
                 Files.deleteIfExists(tmp);
@@ -300,7 +302,7 @@ final class LogSegment {
     void activate(Path dir) throws IOException {
         Path target = dir.resolve(fileName(fileId));
         Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
-        FileSystemOps.syncDirectory(dir);
+        StoreDirectory.syncDirectory(dir);
         path = target;
     }
 
