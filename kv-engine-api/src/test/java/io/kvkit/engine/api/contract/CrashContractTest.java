@@ -144,7 +144,11 @@ public abstract class CrashContractTest extends EngineTestSupport {
                 String[] parts = line.split(" ");
                 try {
                     if (parts[0].equals("ready") && parts.length == 2) {
+                        // What the child found on reopening counts as acknowledged: a batch written
+                        // after it but killed before its ack line must not be taken for an invented one.
                         ready = Long.parseLong(parts[1]);
+                        lastAcked = Math.max(lastAcked, ready);
+                        lastSyncedAcked = Math.max(lastSyncedAcked, ready);
                     } else if (parts[0].equals("ack") && parts.length == 3 && (parts[2].equals("0") || parts[2].equals("1"))) {
                         long n = Long.parseLong(parts[1]);
                         lastAcked = n;
