@@ -15,6 +15,7 @@ import io.kvkit.engine.api.ReadOptions;
 import io.kvkit.engine.api.Snapshot;
 import io.kvkit.engine.api.StorageEngine;
 import io.kvkit.engine.api.StorageIOException;
+import io.kvkit.engine.api.StoreDirectory;
 import io.kvkit.engine.api.WriteBatch;
 import io.kvkit.engine.api.WriteOptions;
 import org.slf4j.Logger;
@@ -22,8 +23,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -67,13 +66,12 @@ public final class LsmEngine implements StorageEngine {
     private static final Logger LOG = LoggerFactory.getLogger(LsmEngine.class);
     private static final Pattern FILE_NAME = Pattern.compile("(\\d{6,})\\.(sst|log)");
     private static final Pattern MANIFEST_FILE = Pattern.compile("MANIFEST-(\\d{6,})");
-    static final String LOCK_FILE = "LOCK";
+    static final String LOCK_FILE = StoreDirectory.LOCK_FILE;
 
     private final Path dir;
     private final LsmOptions options;
     private final KeyValueLimits limits;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final StoreDirectory.Lock dirLock;
 
     private final ReentrantLock mutex = new ReentrantLock();
     private final Condition writersChanged = mutex.newCondition();
@@ -164,19 +162,7 @@ public final class LsmEngine implements StorageEngine {
         // enough recycled chunks for the mutable memtable and every immutable one
         this.chunkPool = new ChunkPool((int) Math.min(4096,
                 (options.maxImmutableMemTables() + 1) * (options.writeBufferSizeBytes() / ChunkPool.CHUNK_BYTES + 2)));
-        Files.createDirectories(dir);
-        this.lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock l;
-        try {
-            l = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null;
-        }
-        if (l == null) {
-            lockChannel.close();
-            throw new InvalidArgumentException("LSM store in " + dir + " is already open (by this or another process)");
-        }
-        this.lock = l;
+        this.dirLock = StoreDirectory.lock(dir, "LSM");
         long[] recovery;
         try {
             recovery = recover();
@@ -305,7 +291,7 @@ public final class LsmEngine implements StorageEngine {
         base.lastSequence = persistedLastSeq;
         manifest = Manifest.create(dir, manifestNumber, base);
         wal = WriteAheadLog.create(dir, walNumber);
-        Manifest.syncDirectory(dir);
+        StoreDirectory.syncDirectory(dir);
         mem = new MemTable(chunkPool, walNumber, memBloomWords());
         deleteObsoleteFiles(manifestNumber);
         return new long[] {records, torn};
@@ -315,7 +301,7 @@ public final class LsmEngine implements StorageEngine {
         long number = nextFileNumber++;
         FileMeta meta = writeTable(m.iterator(), number, new long[0], false, flushBytesWritten);
         if (meta != null) {
-            Manifest.syncDirectory(dir);
+            StoreDirectory.syncDirectory(dir);
             tables.put(number, SsTableReader.open(dir.resolve(FileMeta.fileName(number)), number, options.verifyChecksums(), tableStats, blockCache));
             VersionEdit e = new VersionEdit();
             e.added.add(new VersionEdit.LevelFile(0, meta));
@@ -362,7 +348,7 @@ public final class LsmEngine implements StorageEngine {
                 }
             }
         }
-        Manifest.syncDirectory(dir);
+        StoreDirectory.syncDirectory(dir);
     }
 
     /** A memtable key filter of one bit per 4 bytes of write buffer (about 35 bits per 140-byte entry). */
@@ -600,7 +586,7 @@ public final class LsmEngine implements StorageEngine {
             wal.sync(); // older segments are complete on disk, so only the newest can have a torn tail
             wal.close();
             next = WriteAheadLog.create(dir, number);
-            Manifest.syncDirectory(dir);
+            StoreDirectory.syncDirectory(dir);
         } catch (IOException e) {
             halt(e);
             throw new EngineHaltedException("LSM store in " + dir + " failed to roll its log; it accepts no more writes", e);
@@ -913,7 +899,7 @@ public final class LsmEngine implements StorageEngine {
         FileMeta meta = writeTable(m.iterator(), number, snaps, false, flushBytesWritten);
         SsTableReader reader = null;
         if (meta != null) {
-            Manifest.syncDirectory(dir);
+            StoreDirectory.syncDirectory(dir);
             reader = SsTableReader.open(dir.resolve(FileMeta.fileName(number)), number, options.verifyChecksums(), tableStats, blockCache);
         }
         mutex.lock();
@@ -1241,7 +1227,7 @@ public final class LsmEngine implements StorageEngine {
             }
             throw e;
         }
-        Manifest.syncDirectory(dir);
+        StoreDirectory.syncDirectory(dir);
         List<SsTableReader> opened = new ArrayList<>();
         for (FileMeta f : outputs) {
             opened.add(SsTableReader.open(dir.resolve(FileMeta.fileName(f.number())), f.number(), options.verifyChecksums(), tableStats, blockCache));
@@ -1376,14 +1362,7 @@ public final class LsmEngine implements StorageEngine {
     public void checkpoint(Path target) {
         checkOpen();
         try {
-            if (Files.exists(target)) {
-                try (var entries = Files.list(target)) {
-                    if (entries.findAny().isPresent()) {
-                        throw new InvalidArgumentException("checkpoint directory " + target + " is not empty");
-                    }
-                }
-            }
-            Files.createDirectories(target);
+            StoreDirectory.prepareCheckpointTarget(target);
         } catch (IOException e) {
             throw new StorageIOException("cannot create checkpoint directory " + target, e);
         }
@@ -1442,7 +1421,7 @@ public final class LsmEngine implements StorageEngine {
             base.nextFileNumber = nextNumber + 1;
             base.lastSequence = lastSequence;
             try (Manifest m = Manifest.create(target, nextNumber, base)) {
-                Manifest.syncDirectory(target);
+                StoreDirectory.syncDirectory(target);
             }
         } catch (IOException e) {
             throw new StorageIOException("cannot write checkpoint to " + target, e);
@@ -1625,8 +1604,7 @@ public final class LsmEngine implements StorageEngine {
         tables.clear();
         chunkPool.close();
         try {
-            lock.release();
-            lockChannel.close();
+            dirLock.close();
         } catch (IOException e) {
             LOG.warn("LSM store {}: cannot release the lock file: {}", dir, e.toString());
         }

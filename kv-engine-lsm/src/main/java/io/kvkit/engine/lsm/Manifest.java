@@ -1,5 +1,7 @@
 package io.kvkit.engine.lsm;
 
+import io.kvkit.engine.api.StoreDirectory;
+
 import io.kvkit.engine.api.CorruptionException;
 
 import java.io.IOException;
@@ -95,15 +97,10 @@ final class Manifest implements AutoCloseable {
             ch.force(true);
         }
         Files.move(tmp, dir.resolve(CURRENT), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDirectory(dir);
+        StoreDirectory.syncDirectory(dir);
     }
 
     /** Makes creations, renames and deletions in {@code dir} durable (PITFALLS #20). */
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
-    }
 
     /** What the live manifest says. */
     record State(long manifestNumber, Version version, long logNumber, long nextFileNumber, long lastSequence,
