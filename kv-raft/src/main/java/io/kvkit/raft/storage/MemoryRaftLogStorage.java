@@ -5,7 +5,6 @@ import io.kvkit.raft.Entry;
 import io.kvkit.raft.HardState;
 import io.kvkit.raft.Snapshot;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,11 +12,7 @@ import java.util.List;
  * once ({@link #sync()} does nothing); a simulated crash is modelled by the host not writing.
  * Not thread-safe.
  */
-public final class MemoryRaftLogStorage implements RaftLogStorage {
-    private HardState hardState = HardState.EMPTY;
-    private Snapshot snapshot = Snapshot.EMPTY;
-    /** entries.get(0) has index snapshot.index() + 1. */
-    private final ArrayList<Entry> entries = new ArrayList<>();
+public final class MemoryRaftLogStorage extends EntryWindowStorage {
 
     /**
      * A storage for a founding member of a new group: a snapshot at index 1, term 1 holding the
@@ -29,61 +24,6 @@ public final class MemoryRaftLogStorage implements RaftLogStorage {
         s.applySnapshot(new Snapshot(1, 1, initialMembers, new byte[0]));
         s.setHardState(new HardState(1, 0, 1));
         return s;
-    }
-
-    @Override
-    public InitialState initialState() {
-        return new InitialState(hardState, snapshot.confState());
-    }
-
-    @Override
-    public List<Entry> entries(long lo, long hi, long maxBytes) {
-        if (lo < firstIndex()) {
-            throw new LogCompactedException(lo, firstIndex());
-        }
-        if (hi > lastIndex() + 1) {
-            throw new LogUnavailableException(hi - 1, lastIndex());
-        }
-        List<Entry> out = new ArrayList<>();
-        long bytes = 0;
-        for (long i = lo; i < hi; i++) {
-            Entry e = entries.get((int) (i - firstIndex()));
-            if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
-                break;
-            }
-            bytes += e.sizeBytes();
-            out.add(e);
-        }
-        return out;
-    }
-
-    @Override
-    public long term(long index) {
-        if (index == snapshot.index()) {
-            return snapshot.term();
-        }
-        if (index < firstIndex()) {
-            throw new LogCompactedException(index, firstIndex());
-        }
-        if (index > lastIndex()) {
-            throw new LogUnavailableException(index, lastIndex());
-        }
-        return entries.get((int) (index - firstIndex())).term();
-    }
-
-    @Override
-    public long firstIndex() {
-        return snapshot.index() + 1;
-    }
-
-    @Override
-    public long lastIndex() {
-        return snapshot.index() + entries.size();
-    }
-
-    @Override
-    public Snapshot snapshot() {
-        return snapshot;
     }
 
     @Override
@@ -119,10 +59,6 @@ public final class MemoryRaftLogStorage implements RaftLogStorage {
     @Override
     public void setHardState(HardState hs) {
         hardState = hs;
-    }
-
-    public HardState hardState() {
-        return hardState;
     }
 
     @Override

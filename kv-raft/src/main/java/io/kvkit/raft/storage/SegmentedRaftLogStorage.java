@@ -49,7 +49,7 @@ import java.util.zip.CRC32C;
  *
  * <p>Not thread-safe: one host thread drives it.
  */
-public final class SegmentedRaftLogStorage implements RaftLogStorage {
+public final class SegmentedRaftLogStorage extends EntryWindowStorage {
     private static final int VERSION = 1;
     private static final byte[] LOG_MAGIC = {'K', 'V', 'R', 'L'};
     private static final int SEGMENT_HEADER_BYTES = 17;
@@ -76,10 +76,7 @@ public final class SegmentedRaftLogStorage implements RaftLogStorage {
     private final Path dir;
     private final long segmentBytes;
     private final List<Segment> segments = new ArrayList<>();
-    private final ArrayList<Entry> entries = new ArrayList<>();
     private final ArrayList<Position> positions = new ArrayList<>();
-    private Snapshot snapshot = Snapshot.EMPTY;
-    private HardState hardState = HardState.EMPTY;
     private FileChannel active;
     private long activeSize;
     private ByteBuffer pending = ByteBuffer.allocate(64 << 10);
@@ -132,65 +129,6 @@ public final class SegmentedRaftLogStorage implements RaftLogStorage {
     }
 
     // ------------------------------------------------------------------ reads
-
-    @Override
-    public InitialState initialState() {
-        return new InitialState(hardState, snapshot.confState());
-    }
-
-    @Override
-    public List<Entry> entries(long lo, long hi, long maxBytes) {
-        if (lo < firstIndex()) {
-            throw new LogCompactedException(lo, firstIndex());
-        }
-        if (hi > lastIndex() + 1) {
-            throw new LogUnavailableException(hi - 1, lastIndex());
-        }
-        List<Entry> out = new ArrayList<>();
-        long bytes = 0;
-        for (long i = lo; i < hi; i++) {
-            Entry e = entries.get((int) (i - firstIndex()));
-            if (!out.isEmpty() && bytes + e.sizeBytes() > maxBytes) {
-                break;
-            }
-            bytes += e.sizeBytes();
-            out.add(e);
-        }
-        return out;
-    }
-
-    @Override
-    public long term(long index) {
-        if (index == snapshot.index()) {
-            return snapshot.term();
-        }
-        if (index < firstIndex()) {
-            throw new LogCompactedException(index, firstIndex());
-        }
-        if (index > lastIndex()) {
-            throw new LogUnavailableException(index, lastIndex());
-        }
-        return entries.get((int) (index - firstIndex())).term();
-    }
-
-    @Override
-    public long firstIndex() {
-        return snapshot.index() + 1;
-    }
-
-    @Override
-    public long lastIndex() {
-        return snapshot.index() + entries.size();
-    }
-
-    @Override
-    public Snapshot snapshot() {
-        return snapshot;
-    }
-
-    public HardState hardState() {
-        return hardState;
-    }
 
     // ------------------------------------------------------------------ writes
 
