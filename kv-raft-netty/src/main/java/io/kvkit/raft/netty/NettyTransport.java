@@ -1,5 +1,7 @@
 package io.kvkit.raft.netty;
 
+import io.kvkit.raft.transport.Transport;
+import io.kvkit.raft.transport.TransportStats;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import io.kvkit.raft.Message;

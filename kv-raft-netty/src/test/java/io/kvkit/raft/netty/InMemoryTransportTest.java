@@ -1,5 +1,7 @@
 package io.kvkit.raft.netty;
 
+import io.kvkit.raft.transport.Transport;
+import io.kvkit.raft.transport.InMemoryTransport;
 import io.kvkit.raft.Message;
 import io.kvkit.raft.MessageType;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package io.kvkit.raft.netty;
 
+import io.kvkit.raft.transport.Transport;
+import io.kvkit.raft.transport.InMemoryTransport;
 import java.util.List;
 
 /** {@link RaftOverTransportContract} over an {@link InMemoryTransport} that loses 10% of messages: Raft must still commit. */

@@ -1,5 +1,6 @@
 package io.kvkit.raft.netty;
 
+import io.kvkit.raft.transport.Transport;
 import java.util.List;
 import java.util.Map;
 

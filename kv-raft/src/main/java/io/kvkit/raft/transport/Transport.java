@@ -1,4 +1,4 @@
-package io.kvkit.raft.netty;
+package io.kvkit.raft.transport;
 
 import io.kvkit.raft.Message;
 
@@ -8,14 +8,14 @@ import io.kvkit.raft.Message;
  * transport; Raft retransmits what matters. Messages from one node to another for one group
  * arrive in the order they were sent while the connection between them stays up.
  *
- * <p>Implementations: {@link NettyTransport} (TCP) and {@link InMemoryTransport} (in-process,
+ * <p>Implementations: {@code NettyTransport} (module kv-raft-netty) (TCP) and {@link InMemoryTransport} (in-process,
  * for tests).
  */
 public interface Transport extends AutoCloseable {
 
     /**
      * What a transport reports to its host. Both methods are called on transport threads
-     * (for {@link NettyTransport}, the Netty event loop that owns the connection): they must
+     * (for {@code NettyTransport} (module kv-raft-netty), the Netty event loop that owns the connection): they must
      * hand the work off quickly (e.g. put the message in the group's inbox) and never block.
      */
     interface Listener {

@@ -1,4 +1,4 @@
-package io.kvkit.raft.netty;
+package io.kvkit.raft.transport;
 
 /**
  * Counters of one transport since it started. Every dropped message is counted under exactly

@@ -1,4 +1,4 @@
-package io.kvkit.raft.netty;
+package io.kvkit.raft.transport;
 
 import io.kvkit.raft.Message;
 
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
  * drop messages at random (seeded) and cut links, so tests can exercise Raft over a lossy network
  * without sockets. Messages are passed by reference (kv-raft messages are immutable), not encoded.
  *
- * <p>Same contract as {@link NettyTransport}: {@code send} never blocks and never calls the
+ * <p>Same contract as {@code NettyTransport} (module kv-raft-netty): {@code send} never blocks and never calls the
  * listener on the caller's thread; at most once; in order per (sender, destination); a bounded
  * inbox per node whose overflow is dropped and counted.
  */
@@ -125,7 +125,9 @@ public final class InMemoryTransport implements Transport {
 
     @Override
     public boolean send(long toNode, long groupId, Message m) {
-        RaftMessageCodec.kindOf(m.type()); // refuse local kinds, as the network transport does
+        if (m.type().isLocal()) { // refuse local kinds, as the network transport does
+            throw new IllegalArgumentException(m.type() + " is a local message kind and never leaves a node");
+        }
         if (closed) {
             droppedClosed.increment();
             return false;
