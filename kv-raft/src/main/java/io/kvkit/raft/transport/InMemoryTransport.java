@@ -1,6 +1,7 @@
 package io.kvkit.raft.transport;
 
 import io.kvkit.raft.Message;
+import io.kvkit.raft.MessageType;
 
 import java.util.Map;
 import java.util.Objects;
@@ -138,12 +139,21 @@ public final class InMemoryTransport implements Transport {
             reportUnreachable(toNode);
             return false;
         }
+        boolean snapshot = m.type() == MessageType.SNAPSHOT;
         if (hub.drawDrop()) {
             droppedUnreachable.increment();
+            if (snapshot) {
+                reportSnapshotStatus(groupId, toNode, false);
+            }
             return true; // lost on the wire: the sender cannot tell
         }
         try {
-            dest.delivery.execute(() -> dest.deliver(groupId, m));
+            dest.delivery.execute(() -> {
+                dest.deliver(groupId, m);
+                if (snapshot) {
+                    reportSnapshotStatus(groupId, toNode, true);
+                }
+            });
         } catch (RejectedExecutionException e) {
             droppedQueueFull.increment();
             return false;
@@ -158,6 +168,23 @@ public final class InMemoryTransport implements Transport {
         }
         messagesReceived.increment();
         listener.onMessage(groupId, m);
+    }
+
+    /** Reports on this (the sender's) delivery thread, like every other callback to its listener. */
+    private void reportSnapshotStatus(long groupId, long toNode, boolean delivered) {
+        ThreadPoolExecutor own = delivery;
+        if (own == null || closed) {
+            return;
+        }
+        try {
+            own.execute(() -> {
+                if (!closed) {
+                    listener.onSnapshotStatus(groupId, toNode, delivered);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // our own inbox is full: the core's snapshot timeout (probe again) covers a lost report
+        }
     }
 
     private void reportUnreachable(long toNode) {

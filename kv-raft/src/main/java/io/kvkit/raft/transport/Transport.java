@@ -30,6 +30,16 @@ public interface Transport extends AutoCloseable {
          * it as a peer, so that their leaders probe it again instead of pipelining.
          */
         void onUnreachable(long toNode);
+
+        /**
+         * A {@code SNAPSHOT} message this node sent to {@code toNode} for group {@code groupId}
+         * has finished: {@code delivered} if the receiver got all of it, false if it was dropped
+         * or the transfer failed. Called once per snapshot message accepted by {@code send}. The
+         * host should call {@code reportSnapshot(toNode, delivered)} on that group's core, which
+         * otherwise keeps the follower waiting in snapshot state.
+         */
+        default void onSnapshotStatus(long groupId, long toNode, boolean delivered) {
+        }
     }
 
     /** This node's id. */
