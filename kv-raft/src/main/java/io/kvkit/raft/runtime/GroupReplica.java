@@ -344,10 +344,13 @@ final class GroupReplica {
         pendingTransfers.add(new PendingTransfer(target, f, worker.tickNow() + config.requestTimeoutTicks()));
     }
 
-    void reportUnreachable(long peer) {
-        if (core.role() == Role.LEADER && core.confState().isMember(peer)) {
-            core.reportUnreachable(peer);
+    /** Tells a leader that {@code peer} is unreachable, if it is a member; returns whether it did. */
+    boolean reportUnreachable(long peer) {
+        if (closed || core.role() != Role.LEADER || !core.confState().isMember(peer)) {
+            return false;
         }
+        core.reportUnreachable(peer);
+        return true;
     }
 
     void reportSnapshot(long peer, boolean delivered) {
@@ -439,7 +442,7 @@ final class GroupReplica {
             }
             long applied = appliedWaiters.applied();
             for (ReadIndexBatcher.ReadRequest r : b.reads) {
-                if (r.consistency() == ReadConsistency.FOLLOWER
+                if (r.consistency() == ReadConsistency.FOLLOWER && core.role() != Role.LEADER
                         && rs.index() - applied > config.followerReadMaxLagEntries()) {
                     r.future().completeExceptionally(new FollowerLaggingException(groupId, node.nodeId(),
                             core.leader(), applied, rs.index(), config.followerReadMaxLagEntries()));

@@ -9,6 +9,7 @@ import io.kvkit.raft.Snapshot;
 import io.kvkit.raft.storage.RaftLogStorage;
 import io.kvkit.raft.storage.RaftLogStore;
 import io.kvkit.raft.transport.Transport;
+import io.kvkit.raft.transport.TransportStats;
 
 import java.util.Objects;
 import java.util.Set;
@@ -19,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -66,6 +68,7 @@ public final class RaftNode implements AutoCloseable {
     /** Proposal ids start at a random point per instance (see {@link ProposalHeader}). */
     private final long proposalIdBase = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
     private volatile boolean closed;
+    private final AtomicBoolean shutDown = new AtomicBoolean();
     private volatile Throwable failure;
 
     /**
@@ -217,7 +220,7 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /** The transport's counters. */
-    public io.kvkit.raft.transport.TransportStats transportStats() {
+    public TransportStats transportStats() {
         return transport.stats();
     }
 
@@ -236,10 +239,10 @@ public final class RaftNode implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
+        closed = true;
+        if (!shutDown.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
         transport.close();
         for (Worker w : workers) {
             w.stop();
@@ -346,12 +349,7 @@ public final class RaftNode implements AutoCloseable {
                 return;
             }
             for (Worker w : workers) {
-                w.post(() -> {
-                    for (GroupReplica g : w.groups()) {
-                        g.reportUnreachable(toNode);
-                        w.markDirty(g);
-                    }
-                });
+                w.reportUnreachable(toNode);
             }
         }
 

@@ -4,8 +4,11 @@ import io.kvkit.raft.Ready;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
@@ -28,6 +31,11 @@ final class Worker implements Runnable {
 
     private final ConcurrentLinkedQueue<GroupReplica> scheduled = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Runnable> control = new ConcurrentLinkedQueue<>();
+    /**
+     * Peers the transport reported unreachable since the last round, coalesced: a transport may
+     * report every failed send, and each report costs a pass over all groups.
+     */
+    private final Set<Long> unreachable = ConcurrentHashMap.newKeySet();
     private volatile boolean parked;
     private volatile boolean stopping;
 
@@ -71,6 +79,13 @@ final class Worker implements Runnable {
     void post(Runnable action) {
         control.add(action);
         wake();
+    }
+
+    /** Any thread: the transport could not reach {@code peer}. */
+    void reportUnreachable(long peer) {
+        if (unreachable.add(peer)) {
+            wake();
+        }
     }
 
     private void wake() {
@@ -129,9 +144,8 @@ final class Worker implements Runnable {
         } catch (Throwable t) {
             node.fail(t);
         } finally {
-            RaftGroupClosedException why = new RaftGroupClosedException(0, "node " + node.nodeId() + " stopped");
             for (GroupReplica g : groups.values()) {
-                g.close(new RaftGroupClosedException(g.groupId(), why.getMessage()));
+                g.close(new RaftGroupClosedException(g.groupId(), "node " + node.nodeId() + " stopped"));
             }
             groups.clear();
         }
@@ -143,6 +157,18 @@ final class Worker implements Runnable {
         Runnable c;
         while ((c = control.poll()) != null) {
             c.run();
+            worked = true;
+        }
+        if (!unreachable.isEmpty()) {
+            for (Iterator<Long> it = unreachable.iterator(); it.hasNext(); ) {
+                long peer = it.next();
+                it.remove();
+                for (GroupReplica g : groups.values()) {
+                    if (g.reportUnreachable(peer)) {
+                        markDirty(g);
+                    }
+                }
+            }
             worked = true;
         }
         // ticks first: a worker back from a pause must expire leases before it answers a read
@@ -245,7 +271,7 @@ final class Worker implements Runnable {
     private void parkUntilNextTick() {
         parked = true;
         try {
-            if (!scheduled.isEmpty() || !control.isEmpty() || stopping) {
+            if (!scheduled.isEmpty() || !control.isEmpty() || !unreachable.isEmpty() || stopping) {
                 return;
             }
             long wait = nextTickAt - System.nanoTime();

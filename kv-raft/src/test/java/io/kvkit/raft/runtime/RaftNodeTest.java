@@ -112,6 +112,8 @@ class RaftNodeTest {
                 gate.countDown();
                 c.machine(other, G).gate = null;
             }
+            await("the released member to catch up", () -> c.group(other, G).status().appliedIndex()
+                    >= c.group(other, G).status().commitIndex() - 5);
             c.group(other, G).read(ReadConsistency.FOLLOWER).get(30, TimeUnit.SECONDS);
             assertThat(c.machine(other, G).items()).contains("lag-19");
         }

@@ -29,8 +29,10 @@ final class RuntimeCluster implements AutoCloseable {
     /** Per node, per group: the state machine. */
     final Map<Long, Map<Long, ListMachine>> machines = new HashMap<>();
     final List<Long> ids = new ArrayList<>();
+    private final UnaryOperator<RaftNodeConfig> tune;
 
     RuntimeCluster(int n, long seed, UnaryOperator<RaftNodeConfig> tune) {
+        this.tune = tune;
         System.out.println("RuntimeCluster seed " + seed);
         hub = new InMemoryTransport.Hub(seed);
         for (long id = 1; id <= n; id++) {
@@ -60,6 +62,36 @@ final class RuntimeCluster implements AutoCloseable {
             ListMachine m = new ListMachine();
             machines.get(id).put(groupId, m);
             nodes.get(id).startGroup(groupId, members(), m);
+        }
+    }
+
+    /** Starts {@code groupId} with founding members {@code members} only. */
+    void startGroup(long groupId, List<Long> members) {
+        for (long id : members) {
+            ListMachine m = new ListMachine();
+            machines.get(id).put(groupId, m);
+            nodes.get(id).startGroup(groupId, new ConfState(members, List.of()), m);
+        }
+    }
+
+    /** Starts a member that joins {@code groupId} later (empty log, waits for a snapshot). */
+    void startJoiner(long node, long groupId) {
+        ListMachine m = new ListMachine();
+        machines.get(node).put(groupId, m);
+        nodes.get(node).startGroup(groupId, null, m);
+    }
+
+    /** Closes node {@code id} and starts it again on the same log store, with fresh in-memory state machines. */
+    void restart(long id) {
+        RaftNode old = nodes.get(id);
+        java.util.Set<Long> groups = old.groupIds();
+        old.close();
+        RaftNode fresh = new RaftNode(tune.apply(testDefaults(id)), stores.get(id), l -> hub.join(id, 200_000, l));
+        nodes.put(id, fresh);
+        for (long g : stores.get(id).groupIds()) {
+            ListMachine m = new ListMachine();
+            machines.get(id).put(g, m);
+            fresh.startGroup(g, groups.contains(g) ? members() : null, m);
         }
     }
 
