@@ -1,0 +1,587 @@
+package io.kvkit.raft.runtime;
+
+import io.kvkit.raft.ConfChange;
+import io.kvkit.raft.ConfState;
+import io.kvkit.raft.Entry;
+import io.kvkit.raft.EntryType;
+import io.kvkit.raft.Message;
+import io.kvkit.raft.MessageType;
+import io.kvkit.raft.ProposalDroppedException;
+import io.kvkit.raft.RaftCore;
+import io.kvkit.raft.ReadState;
+import io.kvkit.raft.Ready;
+import io.kvkit.raft.Role;
+import io.kvkit.raft.Snapshot;
+import io.kvkit.raft.storage.RaftLogStorage;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One group's member on this node, as its worker drives it. Everything not marked otherwise is
+ * touched by the group's worker thread only: the core, the storage, the pending requests. Other
+ * threads reach it through the hand-offs: the inbox (messages and control actions), the
+ * {@link ProposalQueue}, the {@link ReadIndexBatcher}, and, towards the apply thread, the
+ * {@link ApplyQueue} and {@link AppliedIndexWaiters}.
+ */
+final class GroupReplica {
+
+    private record PendingProposal(CompletableFuture<byte[]> future, long term, boolean forwarded, long deadlineTick) {
+    }
+
+    private record PendingConfChange(CompletableFuture<ConfState> future, long term, long deadlineTick) {
+    }
+
+    private record PendingTransfer(long target, CompletableFuture<Void> future, long deadlineTick) {
+    }
+
+    private final long groupId;
+    private final RaftNode node;
+    private final Worker worker;
+    private final RaftCore core;
+    private final RaftLogStorage storage;
+    private final GroupStateMachine stateMachine;
+    private final RaftNodeConfig config;
+
+    // hand-offs, any thread
+    private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger inboxMessages = new AtomicInteger();
+    final AtomicBoolean scheduled = new AtomicBoolean();
+    final ProposalQueue proposals;
+    final ReadIndexBatcher reads = new ReadIndexBatcher();
+    final AppliedIndexWaiters appliedWaiters;
+    final ApplyQueue applyQueue;
+    private volatile GroupStatus status;
+    private volatile boolean closed;
+
+    // worker thread only
+    private final Map<Long, PendingProposal> pending = new HashMap<>();
+    private final Map<Long, PendingConfChange> pendingConfChanges = new HashMap<>();
+    private final List<PendingTransfer> pendingTransfers = new ArrayList<>();
+    private final MembershipHistory membership;
+    private long nextProposalId;
+    private long lastTerm;
+    private Role lastRole;
+    boolean dirty;
+
+    // apply thread only
+    private long appliedOnApplyThread;
+    private long lastSnapshotIndex;
+
+    GroupReplica(long groupId, RaftNode node, Worker worker, RaftCore core, RaftLogStorage storage,
+                 GroupStateMachine stateMachine, long proposalIdBase) {
+        this.groupId = groupId;
+        this.node = node;
+        this.worker = worker;
+        this.core = core;
+        this.storage = storage;
+        this.stateMachine = stateMachine;
+        this.config = node.config();
+        this.proposals = new ProposalQueue(config.maxPendingProposalsPerGroup());
+        this.appliedWaiters = new AppliedIndexWaiters(core.appliedIndex());
+        this.applyQueue = new ApplyQueue(node.applyPool());
+        this.membership = new MembershipHistory(core.appliedIndex(), core.confState());
+        this.nextProposalId = proposalIdBase;
+        this.appliedOnApplyThread = core.appliedIndex();
+        this.lastSnapshotIndex = storage.snapshot().index();
+        this.lastTerm = core.term();
+        this.lastRole = core.role();
+        publishStatus();
+    }
+
+    long groupId() {
+        return groupId;
+    }
+
+    RaftCore core() {
+        return core;
+    }
+
+    RaftLogStorage storage() {
+        return storage;
+    }
+
+    GroupStateMachine stateMachine() {
+        return stateMachine;
+    }
+
+    Worker worker() {
+        return worker;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    GroupStatus status() {
+        GroupStatus s = status;
+        return new GroupStatus(s.groupId(), s.nodeId(), s.role(), s.term(), s.leader(), s.commitIndex(),
+                appliedWaiters.applied(), s.lastIndex(), s.quiesced());
+    }
+
+    // ------------------------------------------------------------------ any thread
+
+    /** A message from the transport; false if the inbox is full (the message is dropped). */
+    boolean offerMessage(Message m) {
+        if (inboxMessages.incrementAndGet() > config.maxInboxMessagesPerGroup()) {
+            inboxMessages.decrementAndGet();
+            return false;
+        }
+        inbox.add(m);
+        worker.schedule(this);
+        return true;
+    }
+
+    /** Runs {@code action} on the worker thread, in inbox order. */
+    void post(Runnable action) {
+        inbox.add(action);
+        worker.schedule(this);
+    }
+
+    void wakeForProposalsOrReads() {
+        worker.schedule(this);
+    }
+
+    // ------------------------------------------------------------------ worker: inputs
+
+    /** Takes what arrived since the last round; returns whether anything was fed to the core. */
+    boolean processInputs() {
+        scheduled.set(false); // cleared first: inputs arriving from now on schedule us again
+        if (closed) {
+            return false;
+        }
+        int max = config.maxEventsPerRound();
+        int n = 0;
+        Object o;
+        while (n < max && (o = inbox.poll()) != null) {
+            n++;
+            if (o instanceof Message m) {
+                inboxMessages.decrementAndGet();
+                stepSafely(m);
+            } else {
+                ((Runnable) o).run();
+            }
+            if (closed) {
+                return true;
+            }
+        }
+        List<ProposalQueue.Proposal> props = new ArrayList<>();
+        proposals.drainTo(props, max);
+        if (!props.isEmpty()) {
+            handleProposals(props);
+        }
+        List<ReadIndexBatcher.ReadRequest> rs = new ArrayList<>();
+        reads.drainTo(rs, max);
+        if (!rs.isEmpty()) {
+            handleReads(rs);
+        }
+        if (!inbox.isEmpty() || !proposals.isEmpty() || reads.hasIncoming()) {
+            worker.schedule(this); // more than one round's share: come back next round
+        }
+        return n > 0 || !props.isEmpty() || !rs.isEmpty();
+    }
+
+    private void stepSafely(Message m) {
+        try {
+            core.step(m);
+        } catch (RuntimeException e) {
+            // a malformed or unexpected message must not take the worker down with it
+            node.log().log(System.Logger.Level.WARNING, "group " + groupId + " dropped message " + m + ": " + e);
+        }
+    }
+
+    private void handleProposals(List<ProposalQueue.Proposal> props) {
+        boolean leader = core.role() == Role.LEADER;
+        if (!leader && !(config.forwardProposals() && core.leader() != RaftCore.NONE)) {
+            NotLeaderException refused = new NotLeaderException(groupId, node.nodeId(), core.leader());
+            for (ProposalQueue.Proposal p : props) {
+                p.future().completeExceptionally(refused);
+            }
+            return;
+        }
+        List<byte[]> cmds = new ArrayList<>(props.size());
+        long firstId = nextProposalId;
+        for (ProposalQueue.Proposal p : props) {
+            cmds.add(ProposalHeader.wrap(node.nodeId(), nextProposalId++, p.command()));
+        }
+        try {
+            core.proposeAll(cmds);
+        } catch (ProposalDroppedException e) {
+            RuntimeException refused = leader ? e : new NotLeaderException(groupId, node.nodeId(), core.leader());
+            for (ProposalQueue.Proposal p : props) {
+                p.future().completeExceptionally(refused);
+            }
+            return;
+        }
+        long deadline = worker.tickNow() + config.requestTimeoutTicks();
+        long term = core.term();
+        for (int i = 0; i < props.size(); i++) {
+            pending.put(firstId + i, new PendingProposal(props.get(i).future(), term, !leader, deadline));
+        }
+        node.counters().proposals.add(props.size());
+    }
+
+    private void handleReads(List<ReadIndexBatcher.ReadRequest> rs) {
+        List<ReadIndexBatcher.ReadRequest> batch = new ArrayList<>();
+        for (ReadIndexBatcher.ReadRequest r : rs) {
+            switch (r.consistency()) {
+                case STALE -> r.future().complete(null);
+                case LEASE -> {
+                    if (core.hasLease()) {
+                        appliedWaiters.await(core.commitIndex(), r.future());
+                    } else if (core.role() == Role.LEADER) {
+                        batch.add(r);
+                    } else {
+                        r.future().completeExceptionally(new NotLeaderException(groupId, node.nodeId(), core.leader()));
+                    }
+                }
+                case LINEARIZABLE -> {
+                    if (core.role() == Role.LEADER) {
+                        batch.add(r);
+                    } else {
+                        r.future().completeExceptionally(new NotLeaderException(groupId, node.nodeId(), core.leader()));
+                    }
+                }
+                case FOLLOWER -> batch.add(r);
+            }
+        }
+        if (!batch.isEmpty()) {
+            long now = worker.tickNow();
+            long ctx = reads.open(batch, now, now + config.requestTimeoutTicks());
+            core.readIndex(ctx);
+        }
+    }
+
+    /** Ticks the core {@code n} times and runs the timers of pending requests. */
+    void tick(int n, long nowTick) {
+        for (int i = 0; i < n; i++) {
+            core.tick();
+        }
+        node.counters().groupTicks.add(n);
+        expireRequests(nowTick);
+    }
+
+    private void expireRequests(long now) {
+        if (!pending.isEmpty()) {
+            for (Iterator<PendingProposal> it = pending.values().iterator(); it.hasNext(); ) {
+                PendingProposal p = it.next();
+                if (now >= p.deadlineTick) {
+                    it.remove();
+                    p.future.completeExceptionally(new ProposalOutcomeUnknownException(
+                            "group " + groupId + ": no commit within the request timeout " + config.requestTimeout()));
+                }
+            }
+        }
+        if (!pendingTransfers.isEmpty()) {
+            for (Iterator<PendingTransfer> it = pendingTransfers.iterator(); it.hasNext(); ) {
+                PendingTransfer t = it.next();
+                if (now >= t.deadlineTick) {
+                    it.remove();
+                    t.future.completeExceptionally(new RaftTimeoutException("group " + groupId
+                            + ": leadership did not move to node " + t.target + " within " + config.requestTimeout()));
+                }
+            }
+        }
+        if (!pendingConfChanges.isEmpty()) {
+            for (Iterator<PendingConfChange> it = pendingConfChanges.values().iterator(); it.hasNext(); ) {
+                PendingConfChange c = it.next();
+                if (now >= c.deadlineTick) {
+                    it.remove();
+                    c.future.completeExceptionally(new ProposalOutcomeUnknownException("group " + groupId
+                            + ": membership change not committed within " + config.requestTimeout()));
+                }
+            }
+        }
+        long retry = core.options().electionTimeoutTicks();
+        for (ReadIndexBatcher.Batch b : reads.due(now, retry)) {
+            if (now >= b.deadlineTick) {
+                reads.drop(b);
+                RaftTimeoutException why = new RaftTimeoutException("group " + groupId
+                        + ": no read index within the request timeout " + config.requestTimeout());
+                for (ReadIndexBatcher.ReadRequest r : b.reads) {
+                    r.future().completeExceptionally(why);
+                }
+            } else {
+                core.readIndex(reads.reissue(b, now));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ worker: control actions
+
+    void proposeConfChange(ConfChange cc, CompletableFuture<ConfState> f) {
+        if (core.role() != Role.LEADER) {
+            f.completeExceptionally(new NotLeaderException(groupId, node.nodeId(), core.leader()));
+            return;
+        }
+        try {
+            core.proposeConfChange(cc);
+        } catch (ProposalDroppedException e) {
+            f.completeExceptionally(e);
+            return;
+        }
+        pendingConfChanges.put(core.lastIndex(),
+                new PendingConfChange(f, core.term(), worker.tickNow() + config.requestTimeoutTicks()));
+    }
+
+    void transferLeadership(long target, CompletableFuture<Void> f) {
+        if (core.leader() == target) {
+            f.complete(null);
+            return;
+        }
+        if (core.role() != Role.LEADER) {
+            f.completeExceptionally(new NotLeaderException(groupId, node.nodeId(), core.leader()));
+            return;
+        }
+        core.transferLeadership(target);
+        pendingTransfers.add(new PendingTransfer(target, f, worker.tickNow() + config.requestTimeoutTicks()));
+    }
+
+    /** Tells a leader that {@code peer} is unreachable, if it is a member; returns whether it did. */
+    boolean reportUnreachable(long peer) {
+        if (closed || core.role() != Role.LEADER || !core.confState().isMember(peer)) {
+            return false;
+        }
+        core.reportUnreachable(peer);
+        return true;
+    }
+
+    void reportSnapshot(long peer, boolean delivered) {
+        core.reportSnapshot(peer, delivered);
+    }
+
+    /** Apply thread asks: record a state machine snapshot at {@code index} and compact the log. */
+    void compact(long index, byte[] data) {
+        if (closed || index <= storage.snapshot().index() || index > storage.lastIndex()) {
+            return; // a newer snapshot arrived meanwhile, or the log moved on
+        }
+        storage.createSnapshot(index, membership.at(index), data);
+        membership.forgetBefore(index);
+        node.counters().snapshotsCreated.increment();
+    }
+
+    // ------------------------------------------------------------------ worker: Ready
+
+    /** Step 1: messages that may leave before the writes. */
+    void sendEarly(Ready rd) {
+        for (Message m : rd.messages()) {
+            send(m);
+        }
+    }
+
+    /** Step 2: this group's writes; the worker syncs the store once for all its groups. */
+    void persist(Ready rd) {
+        if (rd.snapshot() != null) {
+            storage.applySnapshot(rd.snapshot());
+        }
+        storage.append(rd.entries());
+        if (rd.hardState() != null) {
+            storage.setHardState(rd.hardState());
+        }
+    }
+
+    /** Step 3: messages promising what was just made durable. */
+    void sendAfterPersist(Ready rd) {
+        for (Message m : rd.messagesAfterPersist()) {
+            send(m);
+        }
+    }
+
+    private void send(Message m) {
+        if (node.transport().send(m.to(), groupId, m)) {
+            node.counters().messagesSent.increment();
+        } else {
+            node.counters().messagesDropped.increment();
+            if (m.type() == MessageType.SNAPSHOT) {
+                // the transport reports only snapshots it accepted: tell the core now, next round
+                long to = m.to();
+                post(() -> core.reportSnapshot(to, false));
+            }
+        }
+    }
+
+    /** Step 4: hands committed entries (and any snapshot) to the apply stage; answers read states. */
+    void handOver(Ready rd) {
+        if (rd.snapshot() != null) {
+            membership.reset(rd.snapshot().index(), rd.snapshot().confState());
+            node.counters().snapshotsInstalled.increment();
+        }
+        List<Entry> committed = rd.committedEntries();
+        if (rd.snapshot() != null || !committed.isEmpty()) {
+            ApplyBatch batch = new ApplyBatch(this, rd.snapshot(), committed);
+            for (int i = 0; i < committed.size(); i++) {
+                Entry e = committed.get(i);
+                if (e.type() == EntryType.CONF_CHANGE) {
+                    ConfState after = membership.apply(e.index(), ConfChange.decode(e.data()));
+                    PendingConfChange pc = pendingConfChanges.remove(e.index());
+                    batch.membership(i, after, pc != null && pc.term == e.term() ? pc.future : null);
+                    if (pc != null && pc.term != e.term()) {
+                        pc.future.completeExceptionally(new ProposalOutcomeUnknownException(
+                                "group " + groupId + ": the membership change's entry was replaced by another leader"));
+                    }
+                } else if (e.data().length > 0 && ProposalHeader.proposer(e.data()) == node.nodeId()) {
+                    PendingProposal p = pending.remove(ProposalHeader.proposalId(e.data()));
+                    if (p != null) {
+                        batch.reply(i, p.future);
+                    }
+                }
+            }
+            applyQueue.submit(batch);
+        }
+        for (ReadState rs : rd.readStates()) {
+            ReadIndexBatcher.Batch b = reads.answered(rs.context());
+            if (b == null) {
+                continue;
+            }
+            long applied = appliedWaiters.applied();
+            for (ReadIndexBatcher.ReadRequest r : b.reads) {
+                if (r.consistency() == ReadConsistency.FOLLOWER && core.role() != Role.LEADER
+                        && rs.index() - applied > config.followerReadMaxLagEntries()) {
+                    r.future().completeExceptionally(new FollowerLaggingException(groupId, node.nodeId(),
+                            core.leader(), applied, rs.index(), config.followerReadMaxLagEntries()));
+                } else {
+                    appliedWaiters.await(rs.index(), r.future());
+                }
+            }
+        }
+    }
+
+    /** After advance: notices leadership changes, settles what they decide, publishes status. */
+    void afterRound() {
+        Role role = core.role();
+        long term = core.term();
+        if (term != lastTerm || role != lastRole) {
+            onLeadershipChange(lastRole, role);
+            lastTerm = term;
+            lastRole = role;
+        }
+        if (!pendingTransfers.isEmpty()) {
+            for (Iterator<PendingTransfer> it = pendingTransfers.iterator(); it.hasNext(); ) {
+                PendingTransfer t = it.next();
+                if (core.leader() == t.target) {
+                    it.remove();
+                    t.future.complete(null);
+                }
+            }
+        }
+        publishStatus();
+    }
+
+    private void onLeadershipChange(Role before, Role now) {
+        long term = core.term();
+        boolean leader = now == Role.LEADER;
+        if (!pending.isEmpty()) {
+            for (Iterator<PendingProposal> it = pending.values().iterator(); it.hasNext(); ) {
+                PendingProposal p = it.next();
+                // a leader's own proposal is lost with its leadership; a forwarded one with the term
+                if (p.term != term || (!leader && !p.forwarded)) {
+                    it.remove();
+                    p.future.completeExceptionally(new ProposalOutcomeUnknownException("group " + groupId
+                            + ": leadership changed (term " + p.term + " -> " + term + ", role " + now + ")"));
+                }
+            }
+        }
+        if (!pendingConfChanges.isEmpty()) {
+            for (Iterator<PendingConfChange> it = pendingConfChanges.values().iterator(); it.hasNext(); ) {
+                PendingConfChange c = it.next();
+                if (c.term != term || !leader) {
+                    it.remove();
+                    c.future.completeExceptionally(new ProposalOutcomeUnknownException("group " + groupId
+                            + ": leadership changed before the membership change was known committed"));
+                }
+            }
+        }
+        if (before == Role.LEADER && !leader) {
+            // the core forgets a deposed leader's pending ReadIndex requests
+            for (ReadIndexBatcher.Batch b : reads.takeAll()) {
+                List<ReadIndexBatcher.ReadRequest> again = new ArrayList<>();
+                NotLeaderException why = new NotLeaderException(groupId, node.nodeId(), core.leader());
+                for (ReadIndexBatcher.ReadRequest r : b.reads) {
+                    if (r.consistency() == ReadConsistency.FOLLOWER) {
+                        again.add(r);
+                    } else {
+                        r.future().completeExceptionally(why);
+                    }
+                }
+                if (!again.isEmpty()) {
+                    // asked again of the new leader at the next retry (the core is between Readies only
+                    // after advance, so a new request waits for the retry timer)
+                    reads.open(again, worker.tickNow() - core.options().electionTimeoutTicks(), b.deadlineTick);
+                }
+            }
+        }
+    }
+
+    private void publishStatus() {
+        status = new GroupStatus(groupId, node.nodeId(), core.role(), core.term(), core.leader(), core.commitIndex(),
+                0, core.lastIndex(), false);
+    }
+
+    // ------------------------------------------------------------------ apply thread
+
+    long appliedOnApplyThread() {
+        return appliedOnApplyThread;
+    }
+
+    void appliedBySnapshot(long index) {
+        appliedOnApplyThread = index;
+        lastSnapshotIndex = index;
+    }
+
+    /** Apply thread: {@code count} entries handled up to {@code applied}; wakes reads, compacts now and then. */
+    void appliedOnApplyThread(long applied, int count) {
+        appliedOnApplyThread = applied;
+        appliedWaiters.advanceTo(applied);
+        node.counters().entriesApplied.add(count);
+        long every = config.snapshotEveryEntries();
+        if (every > 0 && applied - lastSnapshotIndex >= every) {
+            lastSnapshotIndex = applied;
+            byte[] data = stateMachine.snapshot();
+            post(() -> compact(applied, data));
+        }
+    }
+
+    // ------------------------------------------------------------------ stop
+
+    /** Worker: fails everything pending with {@code why}; later requests fail at once. */
+    void close(RaftGroupClosedException why) {
+        closed = true;
+        for (PendingProposal p : pending.values()) {
+            p.future.completeExceptionally(why);
+        }
+        pending.clear();
+        for (PendingConfChange c : pendingConfChanges.values()) {
+            c.future.completeExceptionally(why);
+        }
+        pendingConfChanges.clear();
+        for (PendingTransfer t : pendingTransfers) {
+            t.future.completeExceptionally(why);
+        }
+        pendingTransfers.clear();
+        for (ReadIndexBatcher.Batch b : reads.takeAll()) {
+            for (ReadIndexBatcher.ReadRequest r : b.reads) {
+                r.future().completeExceptionally(why);
+            }
+        }
+        List<ProposalQueue.Proposal> props = new ArrayList<>();
+        proposals.drainTo(props, Integer.MAX_VALUE);
+        for (ProposalQueue.Proposal p : props) {
+            p.future().completeExceptionally(why);
+        }
+        List<ReadIndexBatcher.ReadRequest> rs = new ArrayList<>();
+        reads.drainTo(rs, Integer.MAX_VALUE);
+        for (ReadIndexBatcher.ReadRequest r : rs) {
+            r.future().completeExceptionally(why);
+        }
+        applyQueue.close();
+        appliedWaiters.close(why);
+        inbox.clear();
+    }
+}

@@ -1,0 +1,109 @@
+package io.kvkit.raft.runtime;
+
+import io.kvkit.raft.ConfChange;
+import io.kvkit.raft.ConfState;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.kvkit.raft.runtime.RuntimeCluster.await;
+import static io.kvkit.raft.runtime.RuntimeCluster.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Restart from the log store, forwarding, membership changes, leadership transfer, stopping groups. */
+class RaftNodeLifecycleTest {
+
+    private static final long G = 9;
+
+    @Test
+    void aRestartedNodeRebuildsItsStateMachineFromItsLogAndRejoins() {
+        try (RuntimeCluster c = new RuntimeCluster(3, 31, cfg -> cfg.withSnapshotEveryEntries(30))) {
+            c.startGroup(G);
+            for (int i = 0; i < 50; i++) {
+                c.proposeUntilAcked(G, "a-" + i);
+            }
+            long leader = c.awaitLeader(G);
+            long follower = leader == 1 ? 2 : 1;
+            await("the follower to apply everything", () -> c.machine(follower, G).items().contains("a-49"));
+            c.restart(follower);
+            // rebuilt from its own snapshot and log, before any new write reaches it
+            await("the restarted follower to rebuild its state", () -> c.machine(follower, G).items().contains("a-49"));
+            c.proposeUntilAcked(G, "after-restart");
+            await("the restarted follower to follow again",
+                    () -> c.machine(follower, G).items().contains("after-restart"));
+            assertThat(c.machine(follower, G).items()).doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void aFollowerForwardsProposalsWhenForwardingIsOn() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(3, 32, cfg -> cfg.withForwardProposals(true))) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "x");
+            long leader = c.awaitLeader(G);
+            long follower = leader == 1 ? 2 : 1;
+            await("the follower to know the leader", () -> c.group(follower, G).status().leader() != 0);
+            byte[] reply = c.group(follower, G).propose(bytes("forwarded")).get(30, TimeUnit.SECONDS);
+            long index = Long.parseLong(new String(reply));
+            assertThat(c.machine(follower, G).items()).contains("forwarded");
+            assertThat(index).isGreaterThan(2);
+        }
+    }
+
+    @Test
+    void aJoiningMemberIsAddedCaughtUpBySnapshotAndPromoted() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(4, 33, cfg -> cfg.withSnapshotEveryEntries(10))) {
+            c.startGroup(G, List.of(1L, 2L, 3L));
+            for (int i = 0; i < 30; i++) {
+                c.proposeUntilAcked(G, "v-" + i);
+            }
+            c.startJoiner(4, G);
+            long leader = c.awaitLeader(G);
+            ConfState asLearner = c.group(leader, G).proposeConfChange(new ConfChange(ConfChange.Type.ADD_LEARNER, 4))
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(asLearner.learners()).containsExactly(4L);
+            await("the learner to catch up", () -> c.machine(4, G).items().contains("v-29"));
+            ConfState promoted = c.group(c.awaitLeader(G), G)
+                    .proposeConfChange(new ConfChange(ConfChange.Type.ADD_VOTER, 4)).get(30, TimeUnit.SECONDS);
+            assertThat(promoted.voters()).containsExactly(1L, 2L, 3L, 4L);
+            c.proposeUntilAcked(G, "with-four");
+            await("the new voter to apply new writes", () -> c.machine(4, G).items().contains("with-four"));
+            assertThat(c.machine(4, G).items()).isEqualTo(c.machine(c.awaitLeader(G), G).items().subList(0,
+                    c.machine(4, G).items().size()));
+        }
+    }
+
+    @Test
+    void leadershipMovesToTheRequestedMember() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(3, 34, cfg -> cfg)) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "x");
+            long leader = c.awaitLeader(G);
+            long target = leader == 3 ? 1 : leader + 1;
+            await("the target to hold the whole log", () -> c.group(target, G).status().lastIndex()
+                    == c.group(leader, G).status().lastIndex());
+            c.group(leader, G).transferLeadership(target).get(30, TimeUnit.SECONDS);
+            await("the target to lead", () -> c.leaderOf(G) == target);
+            c.proposeUntilAcked(G, "after-transfer");
+        }
+    }
+
+    @Test
+    void stoppedAndRemovedGroupsFailTheirRequestsAndRemovedLogsAreDeleted() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(3, 35, cfg -> cfg)) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "x");
+            RaftGroup g1 = c.group(1, G);
+            c.nodes.get(1L).stopGroup(G).get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> g1.propose(bytes("late")).join()).hasCauseInstanceOf(RaftGroupClosedException.class);
+            assertThat(c.stores.get(1L).groupIds()).contains(G);
+            c.nodes.get(2L).removeGroup(G).get(30, TimeUnit.SECONDS);
+            assertThat(c.stores.get(2L).groupIds()).doesNotContain(G);
+            assertThat(c.nodes.get(2L).group(G)).isNull();
+            assertThatThrownBy(() -> c.nodes.get(2L).stopGroup(G)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("not hosted");
+        }
+    }
+}
