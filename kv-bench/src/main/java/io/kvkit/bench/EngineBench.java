@@ -58,7 +58,7 @@ import java.util.concurrent.TimeUnit;
 public final class EngineBench implements Callable<Integer> {
     static final int EXIT_MEASUREMENT_FAILED = 1;
     static final int EXIT_USAGE = 2;
-    static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss'Z'").withZone(ZoneOffset.UTC);
+    public static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss'Z'").withZone(ZoneOffset.UTC);
 
     @Option(names = {"--engines", "--stores"}, split = ",", paramLabel = "NAME",
             description = "Stores to run, comma separated (default: every kvkit engine found, then rocksdb, lmdb, chronicle, chm, model).")
@@ -198,7 +198,7 @@ public final class EngineBench implements Callable<Integer> {
     }
 
     /** The nearest directory at or above the working directory that holds bench-results/ or .git; else the working directory. */
-    static Path repositoryRoot() {
+    public static Path repositoryRoot() {
         Path cwd = Path.of("").toAbsolutePath();
         for (Path p = cwd; p != null; p = p.getParent()) {
             if (Files.isDirectory(p.resolve("bench-results")) || Files.exists(p.resolve(".git"))) {

@@ -47,7 +47,8 @@ public final class CpuAccounting {
         return Math.max(0, Math.min(1, share));
     }
 
-    private static long machineBusyTicks() {
+    /** Busy ticks (USER_HZ) of all CPUs since boot from /proc/stat (idle and iowait excluded), or -1 when unreadable. */
+    public static long machineBusyTicks() {
         try {
             String first = Files.readAllLines(Path.of("/proc/stat")).get(0);
             String[] f = first.trim().split("\\s+"); // cpu user nice system idle iowait irq softirq steal ...

@@ -34,7 +34,8 @@ public record Machine(String cpuModel, int cores, long memoryBytes, String disk,
         return new Machine(cpuModel, cores, memoryBytes, disk, jdk, os, date, loadAverageAtStart, loadAverage());
     }
 
-    static String loadAverage() {
+    /** /proc/loadavg as "1min 5min 15min", or "unknown". */
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];
