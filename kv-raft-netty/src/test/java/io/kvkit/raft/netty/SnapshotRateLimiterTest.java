@@ -1,0 +1,27 @@
+package io.kvkit.raft.netty;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SnapshotRateLimiterTest {
+
+    @Test
+    void bytesArePaidForBeforeTheyLeaveAndIdleTimeEarnsNoBurst() {
+        SnapshotRateLimiter l = new SnapshotRateLimiter(1_000_000); // 1 byte per microsecond
+        long t0 = 1_000_000_000L;
+        assertThat(l.reserve(1_000, t0)).isEqualTo(1_000_000);            // the first chunk waits for its own bytes
+        assertThat(l.reserve(1_000, t0)).isEqualTo(2_000_000);            // queued behind it
+        assertThat(l.reserve(500, t0 + 2_000_000)).isEqualTo(500_000);   // on time: only its own cost
+        long idle = t0 + 10_000_000_000L;
+        assertThat(l.reserve(1_000, idle)).isEqualTo(1_000_000);          // after 10 s idle: still no burst
+    }
+
+    @Test
+    void zeroIsUnlimitedAndNegativeIsRefused() {
+        assertThat(new SnapshotRateLimiter(0).reserve(Integer.MAX_VALUE, 0)).isZero();
+        assertThatThrownBy(() -> new SnapshotRateLimiter(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0 = unlimited");
+    }
+}
