@@ -5,8 +5,14 @@ import io.kvkit.raft.transport.TransportStats;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import io.kvkit.raft.Message;
+import io.kvkit.raft.MessageType;
+import io.kvkit.raft.Snapshot;
 import io.kvkit.raft.netty.proto.RaftEnvelope;
 import io.kvkit.raft.netty.proto.RaftMessage;
+import io.kvkit.raft.netty.proto.RaftSnapshotAck;
+import io.kvkit.raft.netty.proto.RaftSnapshotChunk;
+import io.kvkit.raft.netty.proto.RaftSnapshotOffer;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -43,9 +49,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -83,6 +93,14 @@ import java.util.concurrent.atomic.LongAdder;
  * must hand messages off quickly (e.g. into a group's inbox) and never block, or every
  * connection sharing that thread stalls.
  *
+ * <p><b>Snapshots.</b> A {@code SNAPSHOT} message never travels in a batch: it is streamed to its
+ * peer in chunks interleaved with the normal traffic ({@link PeerSnapshotStream}: one transfer
+ * per peer at a time, a window of unacknowledged chunks, a node-wide rate limit), verified chunk
+ * by chunk and whole on the receiving node ({@link InboundSnapshotTransfer}), which delivers one
+ * {@code SNAPSHOT} message to its listener; the sender's listener hears
+ * {@link Listener#onSnapshotStatus} once per accepted message. The receiving side's disk and
+ * decoding work runs on one staging thread per node, never on an event loop.
+ *
  * <p>Native epoll is used when {@link Epoll#isAvailable()} (Linux with the native library on the
  * class path) and {@link NettyTransportOptions#preferNativeEpoll()}; NIO otherwise.
  */
@@ -94,6 +112,8 @@ public final class NettyTransport implements Transport {
     private static final int PER_MESSAGE_OVERHEAD_BYTES = 6;
     /** Envelope header: two uint64 fields at most 11 bytes each. */
     private static final int ENVELOPE_HEADER_BYTES = 22;
+    /** The shortest SnapshotCodec encoding: header with no voters, learners or data, and the CRC. */
+    private static final long MIN_ENCODED_SNAPSHOT_BYTES = 4 + 1 + 8 + 8 + 4 + 4 + 4 + 4;
 
     private final long localNode;
     private final InetSocketAddress listenAddress;
@@ -122,6 +142,11 @@ public final class NettyTransport implements Transport {
     private final LongAdder connectFailures = new LongAdder();
     private final LongAdder connectionsLost = new LongAdder();
     private final LongAdder inboundConnectionsRejected = new LongAdder();
+    private final SnapshotStreamCounters snapshotCounters = new SnapshotStreamCounters();
+    private final SnapshotRateLimiter snapshotRateLimiter;
+    private final AtomicLong snapshotTransferIds = new AtomicLong();
+    /** Inbound snapshot work (disk staging, verification, decoding) off the event loops. Null before start. */
+    private ExecutorService snapshotStaging;
 
     /**
      * @param localNode     this node's id (> 0)
@@ -140,6 +165,7 @@ public final class NettyTransport implements Transport {
         this.listenAddress = Objects.requireNonNull(listenAddress, "listenAddress");
         this.opts = Objects.requireNonNull(opts, "opts");
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.snapshotRateLimiter = new SnapshotRateLimiter(opts.snapshot().rateBytesPerSecond());
         for (Map.Entry<Long, InetSocketAddress> e : peerAddresses.entrySet()) {
             checkPeer(e.getKey(), e.getValue());
             peers.put(e.getKey(), new PeerConnection(e.getKey(), e.getValue()));
@@ -179,6 +205,7 @@ public final class NettyTransport implements Transport {
         socketChannelClass = nativeEpoll ? EpollSocketChannel.class : NioSocketChannel.class;
         Class<? extends ServerChannel> serverClass = nativeEpoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         inboundChannels = new DefaultChannelGroup("raft-inbound-" + localNode, GlobalEventExecutor.INSTANCE);
+        snapshotStaging = Executors.newSingleThreadExecutor(new DefaultThreadFactory("raft-snapshot-staging-" + localNode, true));
         try {
             serverChannel = new ServerBootstrap()
                     .group(group)
@@ -196,11 +223,12 @@ public final class NettyTransport implements Transport {
                     .bind(listenAddress).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+            snapshotStaging.shutdownNow();
             throw new IllegalStateException("node " + localNode + " cannot listen on " + listenAddress + ": " + e, e);
         }
         LOG.info("raft transport of node {} listening on {} ({})", localNode, boundAddress(), nativeEpoll ? "epoll" : "nio");
         for (PeerConnection p : peers.values()) {
-            p.loop = group.next();
+            p.attach(group.next());
             p.loop.execute(p::connect);
         }
     }
@@ -243,6 +271,9 @@ public final class NettyTransport implements Transport {
             droppedUnreachable.increment();
             return false;
         }
+        if (m.type() == MessageType.SNAPSHOT && m.snapshot() != null) {
+            return p.enqueueSnapshot(groupId, wire, m.snapshot());
+        }
         return p.enqueue(wire);
     }
 
@@ -252,6 +283,11 @@ public final class NettyTransport implements Transport {
                 messagesReceived.sum(), framesReceived.sum(), bytesReceived.sum(),
                 droppedQueueFull.sum(), droppedOversized.sum(), droppedUnreachable.sum(), droppedClosed.sum(),
                 connectFailures.sum(), connectionsLost.sum(), inboundConnectionsRejected.sum());
+    }
+
+    /** Snapshot streaming counters since start. */
+    public SnapshotStreamStats snapshotStats() {
+        return snapshotCounters.snapshot();
     }
 
     @Override
@@ -272,7 +308,32 @@ public final class NettyTransport implements Transport {
         inboundChannels.close().awaitUninterruptibly();
         // quiet period 0: nothing more may arrive once the channels are closed
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
-        LOG.info("raft transport of node {} closed: {}", localNode, stats());
+        snapshotStaging.shutdownNow();
+        try {
+            if (!snapshotStaging.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("raft transport of node {}: snapshot staging thread still busy 5 s after close", localNode);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("raft transport of node {} closed: {}; snapshots: {}", localNode, stats(), snapshotStats());
+    }
+
+    /** {@code length (u32) | env}, in a buffer of exactly that size. */
+    static ByteBuf encodeFrame(ByteBufAllocator alloc, RaftEnvelope env) {
+        int size = env.getSerializedSize();
+        ByteBuf buf = alloc.ioBuffer(4 + size, 4 + size);
+        try {
+            buf.writeInt(size);
+            CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(4, size));
+            env.writeTo(out);
+            out.checkNoSpaceLeft();
+            buf.writerIndex(4 + size);
+        } catch (IOException | RuntimeException e) {
+            buf.release();
+            throw new IllegalStateException("cannot encode a frame of " + size + " bytes for node " + env.getToNode(), e);
+        }
+        return buf;
     }
 
     /** The outbound side for one peer: its queue, its connection and its reconnect timer. */
@@ -287,6 +348,8 @@ public final class NettyTransport implements Transport {
         /** A flush is scheduled or waiting for writability: senders need not schedule another. */
         final AtomicBoolean flushPending = new AtomicBoolean();
         volatile Channel channel;
+        /** This peer's snapshot transfers; set with {@link #loop}. */
+        volatile PeerSnapshotStream snapshots;
         int failures;
         ScheduledFuture<?> reconnectTimer;
         boolean removed;
@@ -295,8 +358,62 @@ public final class NettyTransport implements Transport {
             this.node = node;
             this.address = address;
             if (group != null) {
-                this.loop = group.next();
+                attach(group.next());
             }
+        }
+
+        void attach(EventLoop l) {
+            snapshots = new PeerSnapshotStream(localNode, node, opts.snapshot(), snapshotRateLimiter, snapshotCounters, listener,
+                    snapshotTransferIds, l, new PeerSnapshotStream.Connection() {
+                        @Override
+                        public ChannelFuture writeFrame(Channel ch, RaftEnvelope env) {
+                            ChannelFuture f = PeerConnection.this.writeFrame(ch, env, 0, true);
+                            ch.flush();
+                            return f;
+                        }
+
+                        @Override
+                        public void requestFlush() {
+                            PeerConnection.this.requestFlush();
+                        }
+                    });
+            loop = l;
+        }
+
+        void requestFlush() {
+            if (flushPending.compareAndSet(false, true)) {
+                try {
+                    loop.execute(this::flush);
+                } catch (RejectedExecutionException e) {
+                    // closing: nothing more leaves
+                }
+            }
+        }
+
+        /** A SNAPSHOT message: handed to this peer's snapshot stream, never to the message queue. */
+        boolean enqueueSnapshot(long groupId, RaftMessage wire, Snapshot snapshot) {
+            PeerSnapshotStream stream = snapshots;
+            if (!stream.tryReserve()) {
+                droppedQueueFull.increment();
+                LOG.warn("node {}: dropped a snapshot for node {} (group {}): {} snapshots already wait for it (snapshot.maxQueuedPerPeer)",
+                        localNode, node, groupId, opts.snapshot().maxQueuedPerPeer());
+                return false;
+            }
+            try {
+                loop.execute(() -> {
+                    stream.add(groupId, wire, snapshot);
+                    if (removed || closed) {
+                        stream.failAll(closed ? "transport closed" : "peer removed");
+                    } else {
+                        flush();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                stream.release();
+                droppedClosed.increment();
+                return false;
+            }
+            return true;
         }
 
         boolean enqueue(RaftMessage wire) {
@@ -376,39 +493,32 @@ public final class NettyTransport implements Transport {
                 if (count == 0) {
                     break;
                 }
-                writeFrame(ch, env.build(), count);
+                writeFrame(ch, env.build(), count, false);
                 frames++;
             }
             if (carry != null) {
                 // put back at the head is not possible on a CLQ: send it alone now to keep order
                 RaftEnvelope env = RaftEnvelope.newBuilder().setFromNode(localNode).setToNode(node).addMessages(carry).build();
-                writeFrame(ch, env, 1);
+                writeFrame(ch, env, 1, false);
             }
             if (frames > 0 || carry != null) {
                 ch.flush();
             }
+            // after the messages, so a heartbeat never waits behind a chunk not yet written
+            snapshots.pump(ch);
             if (!queue.isEmpty() && ch.isWritable() && flushPending.compareAndSet(false, true)) {
                 loop.execute(this::flush); // yield to other connections on this loop, then continue
             }
         }
 
-        private void writeFrame(Channel ch, RaftEnvelope env, int count) {
-            int size = env.getSerializedSize();
-            ByteBuf buf = ch.alloc().ioBuffer(4 + size);
-            try {
-                buf.writeInt(size);
-                CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(4, size));
-                env.writeTo(out);
-                out.checkNoSpaceLeft();
-                buf.writerIndex(4 + size);
-            } catch (IOException | RuntimeException e) {
-                buf.release();
-                throw new IllegalStateException("cannot encode a frame of " + size + " bytes for node " + node, e);
-            }
-            ch.write(buf, ch.voidPromise());
+        /** Writes (does not flush) one frame; returns its future if {@code track}, else a void promise. */
+        private ChannelFuture writeFrame(Channel ch, RaftEnvelope env, int count, boolean track) {
+            ByteBuf buf = encodeFrame(ch.alloc(), env);
+            ChannelFuture f = track ? ch.write(buf) : ch.write(buf, ch.voidPromise());
             messagesSent.add(count);
             framesSent.increment();
-            bytesSent.add(4L + size);
+            bytesSent.add(buf.capacity());
+            return f;
         }
 
         /** On {@link #loop}. */
@@ -424,7 +534,14 @@ public final class NettyTransport implements Transport {
                     .option(ChannelOption.TCP_NODELAY, opts.tcpNoDelay())
                     .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
                             new WriteBufferWaterMark(opts.writeBufferLowWaterMarkBytes(), opts.writeBufferHighWaterMarkBytes()))
-                    .handler(new OutboundHandler(this));
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            // only snapshot acks come back on an outbound connection
+                            ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(opts.maxFrameBytes() + 4, 0, 4, 0, 4, true),
+                                    new OutboundHandler(PeerConnection.this));
+                        }
+                    });
             b.connect(address).addListener((ChannelFuture f) -> {
                 if (f.isSuccess()) {
                     if (closed || removed) {
@@ -444,7 +561,7 @@ public final class NettyTransport implements Transport {
                         LOG.warn("node {}: cannot connect to node {} at {}: {}", localNode, node, address, f.cause().toString());
                     }
                     failures++;
-                    unreachable();
+                    unreachable("cannot connect to node " + node + " at " + address);
                 }
             });
         }
@@ -460,16 +577,17 @@ public final class NettyTransport implements Transport {
             }
             connectionsLost.increment();
             LOG.warn("node {}: connection to node {} at {} lost", localNode, node, address);
-            unreachable();
+            unreachable("connection to node " + node + " at " + address + " lost");
         }
 
-        private void unreachable() {
+        private void unreachable(String why) {
             int dropped = 0;
             while (poll() != null) {
                 dropped++;
             }
             droppedUnreachable.add(dropped);
             flushPending.set(false);
+            snapshots.failAll(why);
             if (closed || removed) {
                 return;
             }
@@ -500,6 +618,7 @@ public final class NettyTransport implements Transport {
                 dropped++;
             }
             droppedClosed.add(dropped);
+            snapshots.failAll(closed ? "transport closed" : "peer removed");
         }
     }
 
@@ -521,9 +640,27 @@ public final class NettyTransport implements Transport {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
-            LOG.warn("node {}: node {} sent bytes on an outbound-only connection; closing it", localNode, peer.node);
-            ctx.close();
+            ByteBuf frame = (ByteBuf) msg;
+            RaftEnvelope env;
+            try {
+                env = RaftEnvelope.parseFrom(CodedInputStream.newInstance(frame.nioBuffer()));
+            } catch (IOException e) {
+                env = null;
+            } finally {
+                frame.release();
+            }
+            String why;
+            if (env == null || !env.hasSnapshotAck() || env.getMessagesCount() > 0 || env.hasSnapshotOffer() || env.hasSnapshotChunk()) {
+                why = "a frame that is not a snapshot ack arrived on an outbound connection (only snapshot acks flow back)";
+            } else if (env.getToNode() != localNode || env.getFromNode() != peer.node) {
+                why = "a snapshot ack from node " + env.getFromNode() + " to node " + env.getToNode() + " arrived";
+            } else {
+                why = peer.snapshots.onAck(env.getSnapshotAck());
+            }
+            if (why != null) {
+                LOG.error("node {}: closing the connection to node {} at {}: {}", localNode, peer.node, peer.address, why);
+                ctx.close();
+            }
         }
 
         @Override
@@ -537,6 +674,18 @@ public final class NettyTransport implements Transport {
 
     /** Decodes frames of an inbound connection and hands their messages to the listener. */
     private final class InboundFrameHandler extends ChannelInboundHandlerAdapter {
+        /** The snapshot arriving on this connection (one at a time; a new offer replaces it). Event loop only. */
+        private InboundSnapshotTransfer snapshot;
+        private final AtomicBoolean rejected = new AtomicBoolean();
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (snapshot != null) {
+                snapshot.cancelled = true; // its staged work is skipped; a staged file stays for a resume
+                snapshot = null;
+            }
+            ctx.fireChannelInactive();
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -576,6 +725,138 @@ public final class NettyTransport implements Transport {
                     LOG.error("node {}: listener failed on a message for group {}: {}", localNode, w.getGroupId(), m, e);
                 }
             }
+            if (env.hasSnapshotAck()) {
+                reject(ctx, "node " + env.getFromNode() + " sent a snapshot ack on its own outbound connection; acks flow back "
+                        + "only on the connection that carries the transfer");
+            } else if (env.hasSnapshotOffer()) {
+                onSnapshotOffer(ctx.channel(), env.getFromNode(), env.getSnapshotOffer());
+            } else if (env.hasSnapshotChunk()) {
+                onSnapshotChunk(ctx.channel(), env.getSnapshotChunk());
+            }
+        }
+
+        private void onSnapshotOffer(Channel ch, long from, RaftSnapshotOffer offer) {
+            Message header;
+            try {
+                header = RaftMessageCodec.decode(offer.getMessage());
+            } catch (IllegalArgumentException e) {
+                rejectSnapshot(ch, "a snapshot offer from node " + from + " cannot be decoded: " + e.getMessage());
+                return;
+            }
+            if (header.type() != MessageType.SNAPSHOT || header.snapshot() == null || header.snapshot().data().length > 0) {
+                rejectSnapshot(ch, "snapshot offer " + offer.getTransferId() + " from node " + from
+                        + " carries a " + header.type() + " message; allowed: a SNAPSHOT message whose snapshot data is empty");
+                return;
+            }
+            if (snapshot != null) {
+                snapshot.cancelled = true; // the sender gave up on it (timeout) and moved on
+            }
+            long total = offer.getTotalBytes();
+            long groupId = offer.getMessage().getGroupId();
+            long max = opts.snapshot().maxSnapshotBytes();
+            if (total > max || total < MIN_ENCODED_SNAPSHOT_BYTES) {
+                snapshot = null;
+                snapshotCounters.offersRefused.increment();
+                String why = "snapshot of " + total + " bytes for group " + groupId + "; allowed: " + MIN_ENCODED_SNAPSHOT_BYTES
+                        + ".." + max + " bytes (snapshot.maxSnapshotBytes)";
+                LOG.warn("node {}: refused snapshot transfer {} from node {}: {}", localNode, offer.getTransferId(), from, why);
+                writeAck(ch, from, RaftSnapshotAck.newBuilder().setTransferId(offer.getTransferId()).setRefused(true).setReason(why).build());
+                return;
+            }
+            InboundSnapshotTransfer t = new InboundSnapshotTransfer(from, offer.getTransferId(), groupId, header, total,
+                    opts.snapshot().stagingDir());
+            snapshot = t;
+            stage(ch, t, () -> {
+                long start = t.begin();
+                t.ackedBytes = start;
+                LOG.info("node {}: receiving {}{}", localNode, t.describe(), start > 0 ? ", resuming at byte " + start : "");
+                writeAck(ch, from, RaftSnapshotAck.newBuilder().setTransferId(t.transferId).setReceivedBytes(start).build());
+            });
+        }
+
+        private void onSnapshotChunk(Channel ch, RaftSnapshotChunk chunk) {
+            InboundSnapshotTransfer t = snapshot;
+            if (t == null || t.transferId != chunk.getTransferId()) {
+                rejectSnapshot(ch, "a snapshot chunk of transfer " + chunk.getTransferId() + " that was not offered on this connection"
+                        + (t == null ? "" : " (the current transfer is " + t.transferId + ")"));
+                return;
+            }
+            if (t.failed) {
+                return; // refused while chunks were in flight; the sender has been told
+            }
+            long windowBytes = (long) opts.snapshot().windowChunks() * opts.snapshot().chunkBytes();
+            String bad = t.expectChunk(chunk.getOffset(), chunk.getData().size(), opts.snapshot().chunkBytes(), windowBytes);
+            if (bad != null) {
+                rejectSnapshot(ch, t.describe() + ": " + bad);
+                return;
+            }
+            long offset = chunk.getOffset();
+            byte[] bytes = chunk.getData().toByteArray();
+            int crc = chunk.getCrc32C();
+            stage(ch, t, () -> {
+                Optional<Message> done;
+                try {
+                    done = t.accept(offset, bytes, crc);
+                } catch (IllegalArgumentException e) {
+                    t.failed = true;
+                    rejectSnapshot(ch, t.describe() + ": " + e.getMessage());
+                    return;
+                }
+                snapshotCounters.bytesReceived.add(bytes.length);
+                if (done.isPresent()) {
+                    if (closed || t.cancelled) {
+                        return;
+                    }
+                    snapshotCounters.snapshotsReceived.increment();
+                    messagesReceived.increment();
+                    LOG.info("node {}: received {}", localNode, t.describe());
+                    try {
+                        listener.onMessage(t.groupId, done.get());
+                    } catch (RuntimeException e) {
+                        LOG.error("node {}: listener failed on the snapshot of group {}: {}", localNode, t.groupId, done.get(), e);
+                    }
+                }
+                t.ackedBytes = t.received();
+                writeAck(ch, t.fromNode, RaftSnapshotAck.newBuilder().setTransferId(t.transferId).setReceivedBytes(t.received()).build());
+            });
+        }
+
+        /** Runs {@code work} on the staging thread unless the transfer is over by then; a local failure refuses it. */
+        private void stage(Channel ch, InboundSnapshotTransfer t, Runnable work) {
+            try {
+                snapshotStaging.execute(() -> {
+                    if (t.cancelled || t.failed || closed) {
+                        return;
+                    }
+                    try {
+                        work.run();
+                    } catch (UncheckedIOException | OutOfMemoryError e) {
+                        // this node's problem (disk, heap), not the peer's: refuse, keep the connection
+                        t.failed = true;
+                        snapshotCounters.offersRefused.increment();
+                        LOG.error("node {}: cannot stage {}: {}", localNode, t.describe(), e.toString());
+                        writeAck(ch, t.fromNode, RaftSnapshotAck.newBuilder().setTransferId(t.transferId).setRefused(true)
+                                .setReason("receiver cannot stage the snapshot: " + e).build());
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // closing
+            }
+        }
+
+        private void writeAck(Channel ch, long to, RaftSnapshotAck ack) {
+            if (ch.isActive()) {
+                ch.writeAndFlush(encodeFrame(ch.alloc(), RaftEnvelope.newBuilder().setFromNode(localNode).setToNode(to)
+                        .setSnapshotAck(ack).build()), ch.voidPromise());
+            }
+        }
+
+        /** Any thread: a bad snapshot step closes the connection, like any protocol error. */
+        private void rejectSnapshot(Channel ch, String why) {
+            if (ch.isOpen() && !rejected.get()) {
+                snapshotCounters.transfersRejected.increment();
+            }
+            rejectChannel(ch, why);
         }
 
         @Override
@@ -591,14 +872,19 @@ public final class NettyTransport implements Transport {
         }
 
         private void reject(ChannelHandlerContext ctx, String why) {
-            if (!ctx.channel().isOpen()) {
+            rejectChannel(ctx.channel(), why);
+        }
+
+        /** Any thread: closes this inbound connection for a protocol error, logged and counted once. */
+        private void rejectChannel(Channel ch, String why) {
+            if (!ch.isOpen() || !rejected.compareAndSet(false, true)) {
                 return;
             }
             inboundConnectionsRejected.increment();
             LOG.error("node {}: closing inbound connection from {}: {}; allowed: 4-byte big-endian length then a "
                     + "RaftEnvelope of at most maxFrameBytes={} bytes addressed to node {}",
-                    localNode, ctx.channel().remoteAddress(), why, opts.maxFrameBytes(), localNode);
-            ctx.close();
+                    localNode, ch.remoteAddress(), why, opts.maxFrameBytes(), localNode);
+            ch.close();
         }
     }
 }
