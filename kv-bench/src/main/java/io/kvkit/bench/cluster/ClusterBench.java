@@ -145,7 +145,7 @@ public final class ClusterBench implements Callable<Integer> {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
         }
-        return new ClusterRun(o, new ClusterTargets(etcdBinary, o.etcdChannelsPerMember()), stdout, stderr).run();
+        return new ClusterRun(o, ClusterTargets.standard(etcdBinary, o.etcdChannelsPerMember()), stdout, stderr).run();
     }
 
     /** Checks the arguments; anything out of range is an {@link IllegalArgumentException} naming the option and what it accepts. */
