@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -245,7 +246,11 @@ final class PartitionCall {
             giveUp(timeout());
             return;
         }
-        client.pools().timer().schedule(this::attempt, delay, TimeUnit.NANOSECONDS);
+        try {
+            client.pools().timer().schedule(this::attempt, delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            giveUp(new KvConnectionException("the client is closed; last failure: " + ke.getMessage(), mayHaveApplied));
+        }
     }
 
     private KvException exhausted(KvException last) {

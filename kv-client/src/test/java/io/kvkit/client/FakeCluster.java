@@ -80,6 +80,9 @@ final class FakeCluster implements AutoCloseable {
         final Map<Request.BodyCase, AtomicInteger> received = new ConcurrentHashMap<>();
         final AtomicInteger connectionsAccepted = new AtomicInteger();
         final AtomicInteger connectionsClosed = new AtomicInteger();
+        final List<Channel> connections = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** The protocol version this node claims in its handshake. */
+        volatile int helloVersion = Protocol.VERSION;
         volatile boolean silent;
         volatile BadFrames badFrames = BadFrames.NONE;
         /** When > 0: data responses are held until this many are pending, then sent newest first. */
@@ -118,7 +121,7 @@ final class FakeCluster implements AutoCloseable {
     private static final class Partition {
         final long[] replicas;
         volatile long leader;
-        final SessionTable sessions = new SessionTable(SessionTable.Options.defaults());
+        volatile SessionTable sessions = new SessionTable(SessionTable.Options.defaults());
         long logIndex;
 
         Partition(long[] replicas, long leader) {
@@ -144,6 +147,9 @@ final class FakeCluster implements AutoCloseable {
     /** Effects actually applied by CAS commands (not answered from the session table). */
     final AtomicInteger casApplications = new AtomicInteger();
     final AtomicInteger sessionDuplicates = new AtomicInteger();
+    final AtomicInteger sessionsExpired = new AtomicInteger();
+    /** With {@link #dropConnectionAfterCas}: the partition also forgets its sessions (as after a long idle). */
+    volatile boolean forgetSessionsAfterDrop;
 
     FakeCluster(int nodeCount, int partitionCount, int replicas) {
         this.partitionCount = partitionCount;
@@ -156,6 +162,7 @@ final class FakeCluster implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             n.connectionsAccepted.incrementAndGet();
+                            n.connections.add(ch);
                             ch.closeFuture().addListener(f -> n.connectionsClosed.incrementAndGet());
                             ch.pipeline().addLast(FrameCodec.newFrameDecoder(ProtocolLimits.DEFAULT_MAX_FRAME_BYTES), new Handler(n));
                         }
@@ -194,6 +201,26 @@ final class FakeCluster implements AutoCloseable {
     /** Moves leadership without a new epoch (as Raft does): the old leader answers NOT_LEADER with a hint. */
     void moveLeader(int partition, long node) {
         partitions[partition].leader = node;
+    }
+
+    /** Every partition forgets every client session (what idling past maxIdleEntries does). */
+    void forgetSessions() {
+        for (Partition p : partitions) {
+            synchronized (p) {
+                p.sessions = new SessionTable(SessionTable.Options.defaults());
+            }
+        }
+    }
+
+    /** Stops a node: its listener and its connections close; it stays down. */
+    void stopNode(long id) {
+        Node n = node(id);
+        n.server.close().awaitUninterruptibly();
+        synchronized (n.connections) {
+            for (Channel ch : n.connections) {
+                ch.close().awaitUninterruptibly();
+            }
+        }
     }
 
     /** A new ring epoch: requests routed with an older one get WRONG_EPOCH. */
@@ -312,7 +339,7 @@ final class FakeCluster implements AutoCloseable {
     private Response handle(Node node, Request req, Channel ch) {
         switch (req.getBodyCase()) {
             case HELLO -> {
-                return ok(req).setHello(HelloResponse.newBuilder().setProtocolVersion(Protocol.VERSION).setNodeId(node.id)
+                return ok(req).setHello(HelloResponse.newBuilder().setProtocolVersion(node.helloVersion).setNodeId(node.id)
                         .setLimits(limits.toWire())).build();
             }
             case ROUTE -> {
@@ -367,12 +394,16 @@ final class FakeCluster implements AutoCloseable {
                     }
                 }
                 case SessionTable.Expired e -> {
+                    sessionsExpired.incrementAndGet();
                     return status(req, StatusCode.SESSION_EXPIRED, e.reason());
                 }
                 case SessionTable.Apply a -> {
                     Response resp = write(req, map);
                     part.sessions.record(req.getSession(), resp.toByteArray(), index);
                     if (req.hasCompareAndSet() && dropConnectionAfterCas.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        if (forgetSessionsAfterDrop) {
+                            part.sessions = new SessionTable(SessionTable.Options.defaults());
+                        }
                         ch.close(); // applied, answer lost: the client must retry under the same seq
                         return null;
                     }

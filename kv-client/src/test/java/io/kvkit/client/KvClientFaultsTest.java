@@ -179,4 +179,69 @@ class KvClientFaultsTest {
         assertThatThrownBy(() -> client.defaultTable().scan(ScanRange.all(101))).hasMessageContaining("max_scan_limit=100");
         assertThat(cluster.node(1).receivedData()).isZero();
     }
+
+    /** 1 slot in flight and 2 in the queue on a node that never answers: the rest fail at once, nothing more is sent. */
+    @Test
+    void aFullQueueFailsAtOnceWithBackPressure() {
+        start(1, 4, KvClient.builder().maxInFlightPerConnection(1).maxQueuedPerConnection(2).retryPolicy(RetryPolicy.none())
+                .defaultDeadline(Duration.ofSeconds(60)));
+        client.topology();
+        cluster.node(1).silent = true;
+        List<CompletableFuture<byte[]>> futures = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            futures.add(client.defaultTable().getAsync(bytes("k" + i)));
+        }
+        // requests are handed to the connection's event loop in call order: #0 in flight, #1 and #2 queued
+        for (int i = 3; i < 10; i++) {
+            Throwable t = PartitionCall.unwrap(futures.get(i).handle((v, e) -> e).join());
+            assertThat(t).as("request %d", i).isInstanceOf(KvException.class).hasMessageContaining("back-pressure")
+                    .hasMessageContaining("maxQueuedPerConnection=2");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (cluster.node(1).received(Request.BodyCase.GET) < 1) {
+            assertThat(System.nanoTime()).as("the first request arrives within 20 s").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat(futures.subList(0, 3)).allMatch(f -> !f.isDone());
+        client.close(); // fails the three that wait, without waiting for their deadline
+        for (int i = 0; i < 3; i++) {
+            assertThat(PartitionCall.unwrap(futures.get(i).handle((v, e) -> e).join())).isInstanceOf(KvException.class);
+        }
+        assertThat(cluster.node(1).received(Request.BodyCase.GET)).isEqualTo(1);
+    }
+
+    /** The leader's node dies and another replica takes over: the connection failure refreshes the topology. */
+    @Test
+    void aDeadLeaderIsRoutedAroundAfterATopologyRefresh() {
+        start(3, 8, KvClient.builder().defaultDeadline(Duration.ofSeconds(20)));
+        byte[] key = cluster.keyIn(0, 0);
+        client.put(key, bytes("a"));
+        long dead = cluster.leaderOf(0);
+        cluster.stopNode(dead);
+        long successor = cluster.replicasOf(0)[1];
+        cluster.moveLeader(0, successor);
+
+        client.put(key, bytes("b"));
+
+        assertThat(cluster.valueOf("default", key)).isEqualTo(bytes("b"));
+        assertThat(client.topology().leaderOf(0)).isEqualTo(successor);
+        assertThat(client.get(key)).isEqualTo(bytes("b"));
+    }
+
+    @Test
+    void aServerOfAnotherProtocolVersionIsRefusedAtTheHandshake() {
+        start(1, 4, KvClient.builder().retryPolicy(RetryPolicy.none()));
+        cluster.node(1).helloVersion = 2;
+        assertThatThrownBy(() -> client.topology())
+                .isInstanceOfSatisfying(KvException.class, e -> assertThat(e.status()).isEqualTo(KvStatus.UNAVAILABLE))
+                .hasMessageContaining("speaks protocol version 2; this client speaks version 1");
+    }
+
+    @Test
+    void callsAfterCloseFailClearly() {
+        start(1, 4, KvClient.builder());
+        client.put(bytes("k"), bytes("v"));
+        client.close();
+        assertThatThrownBy(() -> client.get(bytes("k"))).isInstanceOf(KvException.class).hasMessageContaining("closed");
+    }
 }
