@@ -49,7 +49,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Objects;
@@ -392,6 +391,15 @@ public final class NettyTransport implements Transport {
 
         /** A SNAPSHOT message: handed to this peer's snapshot stream, never to the message queue. */
         boolean enqueueSnapshot(long groupId, RaftMessage wire, Snapshot snapshot) {
+            long encodedBytes = MIN_ENCODED_SNAPSHOT_BYTES + 8L * (snapshot.confState().voters().size()
+                    + snapshot.confState().learners().size()) + snapshot.data().length;
+            if (encodedBytes > opts.snapshot().maxSnapshotBytes()) {
+                // receivers use the same limit and would refuse it: do not make them say so
+                droppedOversized.increment();
+                LOG.warn("node {}: dropped a snapshot of {} bytes for node {} (group {}): larger than snapshot.maxSnapshotBytes={}",
+                        localNode, encodedBytes, node, groupId, opts.snapshot().maxSnapshotBytes());
+                return false;
+            }
             PeerSnapshotStream stream = snapshots;
             if (!stream.tryReserve()) {
                 droppedQueueFull.increment();
@@ -830,7 +838,7 @@ public final class NettyTransport implements Transport {
                     }
                     try {
                         work.run();
-                    } catch (UncheckedIOException | OutOfMemoryError e) {
+                    } catch (RuntimeException | OutOfMemoryError e) {
                         // this node's problem (disk, heap), not the peer's: refuse, keep the connection
                         t.failed = true;
                         snapshotCounters.offersRefused.increment();

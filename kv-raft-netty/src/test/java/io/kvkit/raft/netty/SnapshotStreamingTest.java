@@ -253,6 +253,39 @@ class SnapshotStreamingTest {
     }
 
     @Test
+    void aSnapshotLargerThanTheSenderAllowsIsRefusedBySend() throws Exception {
+        try (Pair p = pair(options(unlimited().withMaxSnapshotBytes(1 << 20)), options(unlimited()), null)) {
+            assertThat(p.sender.send(2, SNAPSHOT_GROUP, snapshotMessage(1, 2, snapshotOf(1 << 20, 13)))).isFalse();
+            assertThat(p.sender.stats().droppedOversized()).isEqualTo(1);
+            assertThat(p.sender.snapshotStats().transfersStarted()).isZero();
+            assertThat(p.senderRec.statuses).as("no status for a message send() refused").isEmpty();
+        }
+    }
+
+    @Test
+    void aTransferWithoutProgressTimesOutAndTheNextOneSucceeds() throws Exception {
+        SnapshotStreamOptions so = unlimited().withChunkBytes(64 << 10).withProgressTimeoutMillis(300);
+        CuttableProxy[] proxy = new CuttableProxy[1];
+        try (Pair p = pair(options(so), options(so), r -> proxy[0] = new CuttableProxy(r.boundAddress()))) {
+            try (CuttableProxy px = proxy[0]) {
+                px.holdAfter(0); // the receiver never answers the offer; the connection stays up
+                Snapshot s = snapshotOf(1 << 20, 14);
+                assertThat(p.sender.send(2, SNAPSHOT_GROUP, snapshotMessage(1, 2, s))).isTrue();
+                await("failure reported", 20_000, () -> !p.senderRec.statuses.isEmpty());
+                assertThat(p.senderRec.statuses).containsExactly(new SnapshotRecorder.Status(SNAPSHOT_GROUP, 2, false));
+                assertThat(p.sender.stats().connectionsLost()).isZero();
+
+                px.holdAfter(Long.MAX_VALUE); // the stale offer arrives now; its ack is ignored
+                assertThat(p.sender.send(2, SNAPSHOT_GROUP, snapshotMessage(1, 2, s))).isTrue();
+                await("second status", 20_000, () -> p.senderRec.statuses.size() == 2);
+                assertThat(p.senderRec.statuses).last().isEqualTo(new SnapshotRecorder.Status(SNAPSHOT_GROUP, 2, true));
+                assertThat(p.receiverRec.snapshots()).hasSize(1);
+                assertThat(p.sender.stats().connectionsLost()).isZero();
+            }
+        }
+    }
+
+    @Test
     void snapshotsForOneGroupCoalesceAndGroupsTakeTurns() throws Exception {
         SnapshotStreamOptions slow = unlimited().withChunkBytes(64 << 10);
         CuttableProxy[] proxy = new CuttableProxy[1];
