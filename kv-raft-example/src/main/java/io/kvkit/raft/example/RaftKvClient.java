@@ -1,0 +1,250 @@
+package io.kvkit.raft.example;
+
+import io.kvkit.raft.example.ClientProtocol.Consistency;
+import io.kvkit.raft.example.ClientProtocol.Op;
+import io.kvkit.raft.example.ClientProtocol.Request;
+import io.kvkit.raft.example.ClientProtocol.Response;
+import io.kvkit.raft.example.ClientProtocol.Status;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A client of the example cluster: one pipelined connection per node, requests for a group go
+ * to the node believed to lead it, and a NOT_LEADER answer (which promises the request was not
+ * executed) moves the group to the hinted leader and retries. A request whose connection breaks
+ * after it was sent fails: its outcome is unknown, and only the caller can decide what to do.
+ * Thread-safe.
+ */
+public final class RaftKvClient implements AutoCloseable {
+
+    /** The request was refused or failed; {@link #outcomeUnknown} says whether it may still have been applied. */
+    public static final class KvException extends RuntimeException {
+        private final boolean outcomeUnknown;
+
+        KvException(String message, boolean outcomeUnknown) {
+            super(message);
+            this.outcomeUnknown = outcomeUnknown;
+        }
+
+        public boolean outcomeUnknown() {
+            return outcomeUnknown;
+        }
+    }
+
+    private static final int MAX_REDIRECTS = 8;
+
+    private final Map<Long, InetSocketAddress> nodes;
+    private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Map<Long, CompletableFuture<Connection>> connections = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> leaderOfGroup = new ConcurrentHashMap<>();
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final long timeoutMillis;
+
+    /** @param nodes the client endpoints of the cluster's nodes, by node id */
+    public RaftKvClient(Map<Long, InetSocketAddress> nodes, long timeoutMillis) {
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("a client needs at least one node endpoint");
+        }
+        this.nodes = Map.copyOf(nodes);
+        this.timeoutMillis = timeoutMillis;
+    }
+
+    public CompletableFuture<Void> put(int group, byte[] key, byte[] value) {
+        return call(Op.PUT, Consistency.LINEARIZABLE, group, key, value).thenApply(r -> null);
+    }
+
+    public CompletableFuture<Void> delete(int group, byte[] key) {
+        return call(Op.DELETE, Consistency.LINEARIZABLE, group, key, new byte[0]).thenApply(r -> null);
+    }
+
+    /** The value, or null if the key is absent. */
+    public CompletableFuture<byte[]> get(int group, byte[] key, Consistency consistency) {
+        return call(Op.GET, consistency, group, key, new byte[0])
+                .thenApply(r -> r.status() == Status.NOT_FOUND ? null : r.payload());
+    }
+
+    /** Sends to {@code node} directly (for follower and stale reads served where they land). */
+    public CompletableFuture<byte[]> getAt(long node, int group, byte[] key, Consistency consistency) {
+        Request req = new Request(nextId.getAndIncrement(), Op.GET, consistency, group, key, new byte[0]);
+        return send(node, req).thenApply(r -> switch (r.status()) {
+            case OK -> r.payload();
+            case NOT_FOUND -> null;
+            case NOT_LEADER -> throw new KvException("node " + node + " refused the read; leader hint " + r.leaderHint(), false);
+            case ERROR -> throw new KvException(r.message(), true);
+        }).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The node's counters and group roles, as text. */
+    public CompletableFuture<String> status(long node) {
+        Request req = new Request(nextId.getAndIncrement(), Op.STATUS, Consistency.STALE, 0, new byte[] {0}, new byte[0]);
+        return send(node, req).thenApply(Response::message).orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The node this client believes leads {@code group}, or 0 if it has not talked to it yet. */
+    public long cachedLeader(int group) {
+        return leaderOfGroup.getOrDefault(group, 0L);
+    }
+
+    private CompletableFuture<Response> call(Op op, Consistency c, int group, byte[] key, byte[] value) {
+        Request req = new Request(nextId.getAndIncrement(), op, c, group, key, value);
+        CompletableFuture<Response> result = new CompletableFuture<>();
+        attempt(req, leaderOfGroup.getOrDefault(group, firstNode()), 0, result);
+        return result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void attempt(Request req, long node, int redirects, CompletableFuture<Response> result) {
+        send(node, req).whenComplete((r, err) -> {
+            if (err != null) {
+                // the request may have reached the node: only a refused connection is safe to redirect
+                boolean notSent = err instanceof IOException && err.getMessage() != null && err.getMessage().startsWith("connect");
+                if (notSent && redirects < MAX_REDIRECTS) {
+                    attempt(req, nextNode(node), redirects + 1, result);
+                } else {
+                    result.completeExceptionally(new KvException("request to node " + node + " failed: " + err, !notSent));
+                }
+                return;
+            }
+            switch (r.status()) {
+                case OK, NOT_FOUND -> {
+                    leaderOfGroup.put(req.group(), node);
+                    result.complete(r);
+                }
+                case NOT_LEADER -> {
+                    if (redirects >= MAX_REDIRECTS) {
+                        result.completeExceptionally(new KvException("no leader for group " + req.group() + " after " + redirects + " redirects", false));
+                        return;
+                    }
+                    long next = r.leaderHint() != 0 && nodes.containsKey(r.leaderHint()) ? r.leaderHint() : nextNode(node);
+                    leaderOfGroup.put(req.group(), next);
+                    // a node without a leader hint is in an election: give it a moment
+                    long delayMillis = r.leaderHint() == 0 ? 50 : 0;
+                    Request again = new Request(nextId.getAndIncrement(), req.op(), req.consistency(), req.group(), req.key(), req.value());
+                    CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS)
+                            .execute(() -> attempt(again, next, redirects + 1, result));
+                }
+                case ERROR -> result.completeExceptionally(new KvException(r.message(), true));
+            }
+        });
+    }
+
+    private long firstNode() {
+        return nodes.keySet().stream().min(Long::compare).orElseThrow();
+    }
+
+    private long nextNode(long node) {
+        return nodes.keySet().stream().filter(n -> n > node).min(Long::compare).orElse(firstNode());
+    }
+
+    private CompletableFuture<Response> send(long node, Request req) {
+        CompletableFuture<Response> response = new CompletableFuture<>();
+        connection(node).whenComplete((c, err) -> {
+            if (err != null) {
+                connections.remove(node);
+                response.completeExceptionally(new IOException("connect to node " + node + " failed: " + err.getMessage()));
+                return;
+            }
+            c.pending.put(req.id(), response);
+            if (!c.channel.isActive()) { // lost between lookup and now: its handler may have drained already
+                c.pending.remove(req.id());
+                response.completeExceptionally(new IOException("connect to node " + node + " failed: connection closed"));
+                return;
+            }
+            c.channel.writeAndFlush(ClientProtocol.encode(c.channel.alloc(), req)).addListener(f -> {
+                if (!f.isSuccess()) {
+                    c.pending.remove(req.id());
+                    response.completeExceptionally(new IOException("write to node " + node + " failed", f.cause()));
+                }
+            });
+        });
+        return response;
+    }
+
+    /** One pipelined connection and the requests in flight on it. */
+    private record Connection(Channel channel, Map<Long, CompletableFuture<Response>> pending) {}
+
+    private CompletableFuture<Connection> connection(long node) {
+        InetSocketAddress address = nodes.get(node);
+        if (address == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("unknown node " + node + "; known " + nodes.keySet()));
+        }
+        return connections.compute(node, (n, existing) -> {
+            if (existing != null && (!existing.isDone() || (!existing.isCompletedExceptionally() && existing.join().channel.isActive()))) {
+                return existing;
+            }
+            CompletableFuture<Connection> f = new CompletableFuture<>();
+            Map<Long, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
+            new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2_000)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(ClientProtocol.frameDecoder(), ClientProtocol.framePrepender(), new ResponseHandler(pending));
+                        }
+                    })
+                    .connect(address).addListener(cf -> {
+                        if (cf.isSuccess()) {
+                            f.complete(new Connection(((ChannelFuture) cf).channel(), pending));
+                        } else {
+                            f.completeExceptionally(cf.cause());
+                        }
+                    });
+            return f;
+        });
+    }
+
+    private static final class ResponseHandler extends SimpleChannelInboundHandler<ByteBuf> {
+        private final Map<Long, CompletableFuture<Response>> pending;
+
+        ResponseHandler(Map<Long, CompletableFuture<Response>> pending) {
+            this.pending = pending;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            Response r = ClientProtocol.decodeResponse(frame);
+            CompletableFuture<Response> f = pending.remove(r.id());
+            if (f != null) {
+                f.complete(r);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            // requests in flight on this connection: their outcome is unknown
+            IOException lost = new IOException("connection to " + ctx.channel().remoteAddress() + " lost");
+            pending.values().forEach(f -> f.completeExceptionally(lost));
+            pending.clear();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        connections.values().forEach(f -> f.thenAccept(c -> c.channel.close()));
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
