@@ -23,6 +23,12 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * sets the bits after publishing, would lose them: a silently missing key) or a lookup that misses
  * the key or returns bytes that are not its value. FORBIDDEN when p does not cover s: the key found
  * anyway (a version newer than the read sequence leaked into a read at p).
+ *
+ * <p>Found a bug on its first run (2026-11-25, 1 s, 2 CPUs: 7 of 197,051 samples "0, 0, 1" and
+ * "0, 1, 1", the key found at a sequence that did not cover it): {@code MemTable.seekNode} returns
+ * a second read of the last link it followed instead of the node it compared, so a node linked in
+ * between comes back unchecked. See {@link MemTableGetRacingNeighbourInsertTest} for the worse
+ * face of the same bug (an existing key reported absent) and the fix.
  */
 @JCStressTest
 @Description("LSM memtable: a write covered by the published sequence is in the bloom filter and the skip list")
