@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -185,6 +187,35 @@ public final class KvClient implements AutoCloseable {
         session.compareAndSet(expired, ClientSession.random());
     }
 
+    /**
+     * The topology, fetched if needed and retried under the retry policy until the deadline:
+     * what multi-partition calls need before they can split their keys.
+     */
+    CompletableFuture<Topology> topologyBefore(long deadlineNanos) {
+        CompletableFuture<Topology> out = new CompletableFuture<>();
+        fetchTopology(out, deadlineNanos, 1);
+        return out;
+    }
+
+    private void fetchTopology(CompletableFuture<Topology> out, long deadlineNanos, int attempt) {
+        routing.topology().whenComplete((t, e) -> {
+            if (e == null) {
+                out.complete(t);
+                return;
+            }
+            long delay = opts.retryPolicy().backoffNanos(attempt);
+            if (attempt >= opts.retryPolicy().maxAttempts() || System.nanoTime() + delay >= deadlineNanos) {
+                out.completeExceptionally(PartitionCall.unwrap(e));
+                return;
+            }
+            try {
+                pools.timer().schedule(() -> fetchTopology(out, deadlineNanos, attempt + 1), delay, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closed) {
+                out.completeExceptionally(new KvConnectionException("the client is closed", false));
+            }
+        });
+    }
+
     /** Waits for a call; its failure is rethrown as the {@link KvException} it is. */
     static <T> T await(CompletableFuture<T> f) {
         try {
@@ -208,6 +239,7 @@ public final class KvClient implements AutoCloseable {
         private Duration defaultDeadline = Duration.ofSeconds(10);
         private int poolSizePerNode = 1;
         private int maxInFlightPerConnection = 1024;
+        private long maxInFlightBytesPerConnection = 64L << 20;
         private int maxQueuedPerConnection = 65_536;
         private RetryPolicy retryPolicy = RetryPolicy.defaults();
         private ProtocolLimits limits = ProtocolLimits.defaults();
@@ -255,6 +287,11 @@ public final class KvClient implements AutoCloseable {
             return this;
         }
 
+        public Builder maxInFlightBytesPerConnection(long n) {
+            maxInFlightBytesPerConnection = n;
+            return this;
+        }
+
         public Builder maxQueuedPerConnection(int n) {
             maxQueuedPerConnection = n;
             return this;
@@ -292,7 +329,7 @@ public final class KvClient implements AutoCloseable {
 
         public KvClientOptions options() {
             return new KvClientOptions(seeds, connectTimeout, defaultDeadline, poolSizePerNode, maxInFlightPerConnection,
-                    maxQueuedPerConnection, retryPolicy, limits, defaultConsistency, ioThreads, preferNativeEpoll, clientName);
+                    maxInFlightBytesPerConnection, maxQueuedPerConnection, retryPolicy, limits, defaultConsistency, ioThreads, preferNativeEpoll, clientName);
         }
 
         /** A client; it connects on first use. */

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param defaultDeadline           a call's deadline, retries included, unless the call's view says otherwise (default 10 s)
  * @param poolSizePerNode           connections per node (default 1: pipelining makes more rarely useful)
  * @param maxInFlightPerConnection  requests written and not answered, per connection (default 1,024)
+ * @param maxInFlightBytesPerConnection encoded bytes of requests written and not answered, per
+ *                                  connection; one request is always allowed (default 64 MiB)
  * @param maxQueuedPerConnection    requests waiting for an in-flight slot, per connection; beyond it
  *                                  calls fail UNAVAILABLE at once (default 65,536)
  * @param retryPolicy               attempts and backoff (default {@link RetryPolicy#defaults()})
@@ -29,6 +31,7 @@ public record KvClientOptions(
         Duration defaultDeadline,
         int poolSizePerNode,
         int maxInFlightPerConnection,
+        long maxInFlightBytesPerConnection,
         int maxQueuedPerConnection,
         RetryPolicy retryPolicy,
         ProtocolLimits limits,
@@ -47,6 +50,9 @@ public record KvClientOptions(
         atLeastOne("poolSizePerNode", poolSizePerNode);
         atLeastOne("maxInFlightPerConnection", maxInFlightPerConnection);
         atLeastOne("maxQueuedPerConnection", maxQueuedPerConnection);
+        if (maxInFlightBytesPerConnection < 1) {
+            throw new IllegalArgumentException("maxInFlightBytesPerConnection must be >= 1, got " + maxInFlightBytesPerConnection);
+        }
         atLeastOne("ioThreads", ioThreads);
         Objects.requireNonNull(retryPolicy, "retryPolicy");
         Objects.requireNonNull(limits, "limits");

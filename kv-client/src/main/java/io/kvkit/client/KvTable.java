@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -172,7 +173,8 @@ public final class KvTable {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        return client.routing().topology().thenCompose(t -> {
+        long deadlineNanos = deadlineNanos();
+        return client.topologyBefore(deadlineNanos).thenCompose(t -> {
             Map<Integer, List<Integer>> byPartition = new TreeMap<>();
             for (int i = 0; i < keys.size(); i++) {
                 byPartition.computeIfAbsent(t.partitionOf(keys.get(i)), p -> new ArrayList<>()).add(i);
@@ -188,7 +190,7 @@ public final class KvTable {
                     for (int i : slice) {
                         mg.addKeys(ByteString.copyFrom(keys.get(i)));
                     }
-                    parts.add(read(e.getKey(), Request.newBuilder().setMultiGet(mg)).thenAccept(r -> {
+                    parts.add(read(e.getKey(), Request.newBuilder().setMultiGet(mg), deadlineNanos).thenAccept(r -> {
                         List<GetResponse> results = expect(r, Response.BodyCase.MULTI_GET).getMultiGet().getResultsList();
                         if (results.size() != slice.size()) {
                             throw new KvProtocolException("a multi_get of " + slice.size() + " keys was answered with "
@@ -248,7 +250,8 @@ public final class KvTable {
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return client.routing().topology().thenCompose(t -> {
+        long deadlineNanos = deadlineNanos();
+        return client.topologyBefore(deadlineNanos).thenCompose(t -> {
             Map<Integer, List<WriteBatch.Operation>> byPartition = new TreeMap<>();
             for (WriteBatch.Operation op : ops) {
                 byPartition.computeIfAbsent(t.partitionOf(op.key()), p -> new ArrayList<>()).add(op);
@@ -277,7 +280,7 @@ public final class KvTable {
                     }
                     b.addOperations(o);
                 }
-                calls.put(e.getKey(), write(e.getKey(), Request.newBuilder().setBatch(b)));
+                calls.put(e.getKey(), write(e.getKey(), Request.newBuilder().setBatch(b), deadlineNanos));
             }
             return CompletableFuture.allOf(calls.values().toArray(CompletableFuture[]::new)).handle((v, err) -> {
                 List<Integer> applied = new ArrayList<>();
@@ -318,6 +321,21 @@ public final class KvTable {
     }
 
     public CompletableFuture<ScanPage> scanAsync(ScanRange range) {
+        long deadlineNanos = deadlineNanos();
+        return scanAsync(range, (t, l) -> ScanMerge.run(this, range, t, l.maxScanLimit(), deadlineNanos));
+    }
+
+    /**
+     * A cursor over the whole range, {@code range.limit()} entries per page, that keeps every
+     * partition's position between pages (cheaper than repeated {@link #scan} calls for long scans).
+     */
+    public ScanCursor scanCursor(ScanRange range) {
+        return new ScanCursor(this, range);
+    }
+
+    /** Checks the range against the limits, then runs {@code merge} with the topology. */
+    CompletableFuture<ScanPage> scanAsync(ScanRange range,
+                                          BiFunction<Topology, ProtocolLimits, CompletableFuture<ScanPage>> merge) {
         ProtocolLimits l = client.limits();
         try {
             if (range.limit() > l.maxScanLimit()) {
@@ -334,7 +352,7 @@ public final class KvTable {
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return client.routing().topology().thenCompose(t -> ScanMerge.run(this, range, t, l.maxScanLimit()));
+        return client.topologyBefore(deadlineNanos()).thenCompose(t -> merge.apply(t, l));
     }
 
     // ----- plumbing
@@ -348,23 +366,25 @@ public final class KvTable {
         } catch (KvException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return client.routing().topology().thenCompose(t -> {
+        long deadlineNanos = deadlineNanos();
+        return client.topologyBefore(deadlineNanos).thenCompose(t -> {
             int partition = t.partitionOf(key);
-            return mutating ? write(partition, request) : read(partition, request);
+            return mutating ? write(partition, request, deadlineNanos) : read(partition, request, deadlineNanos);
         }).thenApply(decode);
     }
 
-    CompletableFuture<Response> read(int partition, Request.Builder request) {
+    CompletableFuture<Response> read(int partition, Request.Builder request, long deadlineNanos) {
         request.setTable(name).setConsistency(consistency.toWire());
-        return PartitionCall.run(client, partition, request, consistency.leaderOnly(), false, deadlineNanos());
+        return PartitionCall.run(client, partition, request, consistency.leaderOnly(), false, deadlineNanos);
     }
 
-    CompletableFuture<Response> write(int partition, Request.Builder request) {
+    CompletableFuture<Response> write(int partition, Request.Builder request, long deadlineNanos) {
         request.setTable(name);
-        return PartitionCall.run(client, partition, request, true, true, deadlineNanos());
+        return PartitionCall.run(client, partition, request, true, true, deadlineNanos);
     }
 
-    private long deadlineNanos() {
+    /** The deadline of a call starting now. */
+    long deadlineNanos() {
         return System.nanoTime() + deadline.toNanos();
     }
 

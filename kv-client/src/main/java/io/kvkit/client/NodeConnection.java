@@ -39,7 +39,9 @@ import java.util.function.Consumer;
  *
  * <p>Life: connect, then a {@code Hello} (the first request on every connection, which fixes the
  * protocol version and brings the server's limits), then ready. Requests sent before that wait.
- * At most {@code maxInFlightPerConnection} requests are written and unanswered; the next ones
+ * At most {@code maxInFlightPerConnection} requests and {@code maxInFlightBytesPerConnection}
+ * encoded bytes (at least one request) are written and unanswered, which also bounds Netty's
+ * outbound buffer; the next ones
  * wait in a queue of at most {@code maxQueuedPerConnection} (back-pressure: beyond it a request
  * fails at once with UNAVAILABLE). Each request has a timer; when it fires, the request fails
  * with {@link KvTimeoutException} and its slot is freed (a late answer is ignored).
@@ -60,6 +62,7 @@ final class NodeConnection {
         final CompletableFuture<Response> future = new CompletableFuture<>();
         ScheduledFuture<?> timer;
         long id;
+        int bytes;
         boolean written;
 
         Pending(Request.Builder request) {
@@ -76,6 +79,7 @@ final class NodeConnection {
     private State state = State.CONNECTING;
     private Channel channel;
     private long nextRequestId = 1;
+    private long inFlightBytes;
     private long helloId;
     private ProtocolLimits serverLimits;
     /** inFlight + waiting, read by the pool from other threads to pick the least loaded connection. */
@@ -172,7 +176,8 @@ final class NodeConnection {
         hello.timer = loop.schedule(() -> closeWith(new KvConnectionException("no answer to the handshake from " + address
                 + " within connectTimeout=" + opts.connectTimeout(), true)), opts.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
         hello.future.whenComplete((r, e) -> onHelloAnswer(r));
-        write(hello);
+        Request r = hello.request.setRequestId(nextRequestId++).build();
+        write(hello, r, r.getSerializedSize());
         helloId = hello.id;
         channel.flush();
     }
@@ -219,7 +224,7 @@ final class NodeConnection {
         drain();
     }
 
-    /** Writes waiting requests while slots are free. */
+    /** Writes waiting requests while slots are free (by count and by bytes). */
     private void drain() {
         if (state != State.READY) {
             updateLoad();
@@ -227,11 +232,19 @@ final class NodeConnection {
         }
         boolean wrote = false;
         while (inFlight.size() < opts.maxInFlightPerConnection() && !waiting.isEmpty()) {
-            Pending p = waiting.poll();
+            Pending p = waiting.peek();
             if (p.future.isDone()) {
+                waiting.poll();
                 continue;
             }
-            wrote |= write(p);
+            Request r = p.request.setRequestId(nextRequestId).build();
+            int size = r.getSerializedSize();
+            if (!inFlight.isEmpty() && inFlightBytes + size > opts.maxInFlightBytesPerConnection()) {
+                break; // resumed when an answer frees bytes
+            }
+            waiting.poll();
+            nextRequestId++;
+            wrote |= write(p, r, size);
         }
         if (wrote) {
             channel.flush();
@@ -239,16 +252,16 @@ final class NodeConnection {
         updateLoad();
     }
 
-    private boolean write(Pending p) {
-        p.id = nextRequestId++;
-        Request r = p.request.setRequestId(p.id).build();
-        int size = r.getSerializedSize();
+    private boolean write(Pending p, Request r, int size) {
+        p.id = r.getRequestId();
         if (size > serverLimits.maxFrameBytes()) {
             fail(p, new KvException(KvStatus.INVALID_ARGUMENT, "the request is " + size + " bytes encoded, over max_frame_bytes="
                     + serverLimits.maxFrameBytes() + " of " + address + "; split it (e.g. fewer batch operations)"));
             return false;
         }
         inFlight.put(p.id, p);
+        p.bytes = size;
+        inFlightBytes += size;
         p.written = true;
         channel.write(FrameCodec.encode(channel.alloc(), r)).addListener(f -> {
             if (!f.isSuccess()) {
@@ -264,6 +277,7 @@ final class NodeConnection {
         }
         if (p.written) {
             inFlight.remove(p.id);
+            inFlightBytes -= p.bytes;
         } else {
             waiting.remove(p);
         }
@@ -279,6 +293,7 @@ final class NodeConnection {
             LOG.debug("answer from {} to request {} that is no longer waited for", address, r.getRequestId());
             return;
         }
+        inFlightBytes -= p.bytes;
         if (p.timer != null) {
             p.timer.cancel(false);
         }
@@ -312,6 +327,7 @@ final class NodeConnection {
         }
         List<Pending> sent = new ArrayList<>(inFlight.values());
         inFlight.clear();
+        inFlightBytes = 0;
         for (Pending p : sent) {
             fail(p, cause instanceof KvConnectionException ce && !ce.mayHaveReachedServer()
                     ? new KvConnectionException(ce.getMessage(), true) : cause);

@@ -163,11 +163,17 @@ final class PartitionCall {
             }
             case NOT_LEADER -> {
                 // not executed: safe to send anywhere else
-                avoid.add(target);
-                if (partition != ANY_NODE && client.routing().applyLeaderHint(used.epoch(), partition, s.getLeaderNodeId(), s.getLeaderAddress())) {
-                    avoid.remove(used.addressOf(s.getLeaderNodeId()));
+                InetSocketAddress hinted = used.addressOf(s.getLeaderNodeId());
+                if (partition != ANY_NODE
+                        && client.routing().applyLeaderHint(used.epoch(), partition, s.getLeaderNodeId(), s.getLeaderAddress())) {
                     failures.add(target + ": NOT_LEADER, hint node " + s.getLeaderNodeId());
-                    retryNow();
+                    if (hinted != null && avoid.remove(hinted)) {
+                        // the hint names a node that failed us in this call: back off before trying it again
+                        client.routing().refresh("NOT_LEADER hint names a node that failed: " + hinted);
+                        retryLater(new KvException(status, target + ": " + s.getMessage()));
+                    } else {
+                        retryNow();
+                    }
                 } else {
                     client.routing().refresh("NOT_LEADER without a usable hint from " + target);
                     retryLater(new KvException(status, target + ": " + s.getMessage()));
@@ -178,6 +184,9 @@ final class PartitionCall {
                 client.routing().refresh("WRONG_EPOCH from " + target).whenComplete((t, e) -> {
                     if (e != null) {
                         retryLater(unwrap(e));
+                    } else if (t.epoch() < s.getCurrentEpoch()) {
+                        // the nodes asked do not know the new epoch yet
+                        retryLater(new KvException(status, "fetched epoch " + t.epoch() + ", " + target + " is at " + s.getCurrentEpoch()));
                     } else {
                         retryNow();
                     }

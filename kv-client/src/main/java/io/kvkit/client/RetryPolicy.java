@@ -22,9 +22,12 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
         }
     }
 
-    /** 10 attempts, 10 ms doubling to 1 s. */
+    /**
+     * 20 attempts, 10 ms doubling to 1 s: about 12 s of backoff, more than a Raft election and
+     * the default 10 s deadline, so by default the deadline ends a call.
+     */
     public static RetryPolicy defaults() {
-        return new RetryPolicy(10, Duration.ofMillis(10), Duration.ofSeconds(1));
+        return new RetryPolicy(20, Duration.ofMillis(10), Duration.ofSeconds(1));
     }
 
     /** A single attempt. */

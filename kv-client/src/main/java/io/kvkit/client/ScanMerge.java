@@ -43,10 +43,12 @@ final class ScanMerge {
     private final ScanRange range;
     private final int partitionLimit;
     private final List<Stream> streams = new ArrayList<>();
-    private final List<KvEntry> page = new ArrayList<>();
-    private final CompletableFuture<ScanPage> result = new CompletableFuture<>();
+    // the page being built; a merge builds one page at a time
+    private List<KvEntry> page;
+    private CompletableFuture<ScanPage> result;
+    private long deadlineNanos;
 
-    private ScanMerge(KvTable table, ScanRange range, int partitionCount, int maxScanLimit) {
+    ScanMerge(KvTable table, ScanRange range, int partitionCount, int maxScanLimit) {
         this.table = table;
         this.range = range;
         long share = (range.limit() + (long) partitionCount - 1) / partitionCount;
@@ -56,10 +58,24 @@ final class ScanMerge {
         }
     }
 
-    static CompletableFuture<ScanPage> run(KvTable table, ScanRange range, Topology topology, int maxScanLimit) {
-        ScanMerge m = new ScanMerge(table, range, topology.partitionCount(), maxScanLimit);
-        m.step();
-        return m.result;
+    /** One page of {@code range}. */
+    static CompletableFuture<ScanPage> run(KvTable table, ScanRange range, Topology topology, int maxScanLimit, long deadlineNanos) {
+        return new ScanMerge(table, range, topology.partitionCount(), maxScanLimit).nextPage(deadlineNanos);
+    }
+
+    /**
+     * The next page, going on from the partitions' buffers and positions left by the previous
+     * one (so a cursor refetches nothing). One page at a time.
+     */
+    CompletableFuture<ScanPage> nextPage(long deadlineNanos) {
+        if (result != null && !result.isDone()) {
+            throw new IllegalStateException("a scan page is already being fetched; ask for the next one when it is done");
+        }
+        this.deadlineNanos = deadlineNanos;
+        page = new ArrayList<>();
+        result = new CompletableFuture<>();
+        step();
+        return result;
     }
 
     /** Fetches every stream that needs it, then merges as far as the buffers allow. */
@@ -118,7 +134,7 @@ final class ScanMerge {
         if (s.rest.end() != null) {
             scan.setEnd(ByteString.copyFrom(s.rest.end()));
         }
-        return table.read(s.partition, Request.newBuilder().setScan(scan)).thenAccept(r -> {
+        return table.read(s.partition, Request.newBuilder().setScan(scan), deadlineNanos).thenAccept(r -> {
             accept(s, KvTable.expect(r, Response.BodyCase.SCAN).getScan());
         });
     }

@@ -104,8 +104,8 @@ class KvClientMultiPartitionTest {
         }
         assertThat(scanAll(ScanRange.all(37))).containsExactlyElementsOf(all);
         assertThat(scanAll(ScanRange.all(37).reversed())).containsExactlyElementsOf(all.descendingSet());
-        assertThat(scanAll(ScanRange.of(bytes("key-0100"), bytes("key-0200"), 1)))
-                .containsExactlyElementsOf(all.subSet("key-0100", "key-0200"));
+        assertThat(scanAll(ScanRange.of(bytes("key-0100"), bytes("key-0110"), 1)))
+                .containsExactlyElementsOf(all.subSet("key-0100", "key-0110"));
         assertThat(scanAll(ScanRange.of(bytes("key-0100"), bytes("key-0200"), 500).reversed()))
                 .containsExactlyElementsOf(all.subSet("key-0100", true, "key-0200", false).descendingSet());
 
@@ -116,6 +116,33 @@ class KvClientMultiPartitionTest {
         ScanPage everything = client.defaultTable().scan(ScanRange.all(1000));
         assertThat(everything.entries()).hasSize(500);
         assertThat(everything.hasMore()).isFalse();
+    }
+
+    @Test
+    void aCursorKeepsPartitionPositionsAndAsksFarLessThanRepeatedScans() {
+        TreeSet<String> all = new TreeSet<>();
+        for (int i = 0; i < 400; i++) {
+            String k = "c-%04d".formatted(i);
+            all.add(k);
+            cluster.load("default", bytes(k), bytes("v"));
+        }
+        client.topology();
+        int before = received(Request.BodyCase.SCAN);
+        List<String> viaPages = scanAll(ScanRange.all(20));
+        int statelessRequests = received(Request.BodyCase.SCAN) - before;
+
+        before = received(Request.BodyCase.SCAN);
+        List<String> viaCursor = new ArrayList<>();
+        for (KvEntry e : client.defaultTable().scanCursor(ScanRange.all(20))) {
+            viaCursor.add(new String(e.key()));
+        }
+        int cursorRequests = received(Request.BodyCase.SCAN) - before;
+
+        assertThat(viaPages).containsExactlyElementsOf(all);
+        assertThat(viaCursor).containsExactlyElementsOf(all);
+        System.out.println("scan requests for 400 keys in pages of 20 over 16 partitions: stateless " + statelessRequests
+                + ", cursor " + cursorRequests);
+        assertThat(cursorRequests).isLessThan(statelessRequests / 2);
     }
 
     private List<String> scanAll(ScanRange range) {
