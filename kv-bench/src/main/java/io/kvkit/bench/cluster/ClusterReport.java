@@ -92,18 +92,19 @@ public final class ClusterReport {
                 continue;
             }
             md.append(op.equals("put") ? "## Puts (committed on a majority)\n\n" : "## Linearizable reads\n\n");
-            md.append("| target | groups | proposers | ops/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/op | client CPU µs/op "
+            md.append("| target | groups | proposers | ops/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/op | by node | client CPU µs/op "
                     + "| others' CPU | load (1/5/15 min) | status |\n");
-            md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n");
+            md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|\n");
             for (PointResult x : points) {
                 if (PointResult.NOT_RUN.equals(x.status())) {
-                    md.append(String.format(Locale.ROOT, "| %s | %d | %d | — | — | — | — | — | — | — | — | not run |%n", x.target(), x.groups(),
+                    md.append(String.format(Locale.ROOT, "| %s | %d | %d | — | — | — | — | — | — | — | — | — | not run |%n", x.target(), x.groups(),
                             x.concurrency()));
                     continue;
                 }
-                md.append(String.format(Locale.ROOT, "| %s | %d | %d | %,.0f | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s |%n",
+                md.append(String.format(Locale.ROOT, "| %s | %d | %d | %,.0f | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s | %s |%n",
                         x.target(), x.groups(), x.concurrency(), x.opsPerSecond(), x.latency().p50Micros() / 1000,
                         x.latency().p99Micros() / 1000, x.latency().p999Micros() / 1000, micros(x.serverCpuNanosPerOp()),
+                        String.join(" / ", x.serverCpuNanosPerOpByNode().stream().map(ClusterReport::micros).toList()),
                         micros(x.clientCpuNanosPerOp()), x.otherCpuShare() < 0 ? "?" : String.format(Locale.ROOT, "%.0f%%", x.otherCpuShare() * 100),
                         x.loadAverage(), x.ok() ? "ok" : x.status() + ": " + x.message()));
             }

@@ -242,10 +242,12 @@ final class ClusterRun {
         long apparent0 = op.equals("put") ? target.dataBytesApparent() : 0;
         long self = ProcessHandle.current().pid();
         long[] at = new long[8];
+        long[][] perNode = new long[2][];
         ClosedLoopLoad.Window window = new ClosedLoopLoad.Window() {
             @Override
             public void opened() {
-                at[0] = target.serverCpuNanos();
+                perNode[0] = target.serverCpuNanosPerNode();
+                at[0] = sum(perNode[0]);
                 at[1] = ProcessCpu.cpuNanos(self);
                 at[2] = CpuAccounting.machineBusyTicks();
                 at[3] = System.nanoTime();
@@ -253,7 +255,8 @@ final class ClusterRun {
 
             @Override
             public void closed() {
-                at[4] = target.serverCpuNanos();
+                perNode[1] = target.serverCpuNanosPerNode();
+                at[4] = sum(perNode[1]);
                 at[5] = ProcessCpu.cpuNanos(self);
                 at[6] = CpuAccounting.machineBusyTicks();
                 at[7] = System.nanoTime();
@@ -266,19 +269,32 @@ final class ClusterRun {
         double serverPerOp = r.operations() > 0 ? (double) (at[4] - at[0]) / r.operations() : -1;
         double clientPerOp = r.operations() > 0 && at[1] >= 0 ? (double) (at[5] - at[1]) / r.operations() : -1;
         double others = otherShare(at);
+        List<Double> perNodePerOp = new ArrayList<>();
+        for (int i = 0; perNode[0] != null && perNode[1] != null && i < perNode[0].length; i++) {
+            boolean known = perNode[0][i] >= 0 && perNode[1][i] >= 0 && r.operations() > 0;
+            perNodePerOp.add(known ? (double) (perNode[1][i] - perNode[0][i]) / r.operations() : -1);
+        }
         String file = "hgrm/" + target.name() + "-g" + groups + "-" + op + "-c" + concurrency + ".hgrm";
         writeHistogram(r.latencyNanos(), o.outDir().resolve(file));
         String status = r.errors() == 0 && r.operations() > 0 ? PointResult.OK : PointResult.ERROR;
         String message = r.firstError() == null ? (r.operations() == 0 ? "no request completed in the window" : null)
                 : r.errors() + " failed; first: " + r.firstError();
         PointResult p = new PointResult(target.name(), op, groups, concurrency, status, message, r.operations(), r.errors(), r.seconds(),
-                r.opsPerSecond(), LatencySummary.of(r.latencyNanos()), serverPerOp, clientPerOp, op.equals("put") ? r.succeeded() : 0,
+                r.opsPerSecond(), LatencySummary.of(r.latencyNanos()), serverPerOp, perNodePerOp, clientPerOp, op.equals("put") ? r.succeeded() : 0,
                 allocGrowth, apparentGrowth, load, others, file);
         stderr.printf("[%s] g=%d %s c=%d: %,.0f ops/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, server CPU %.0f us/op, errors %d, "
                         + "load %s, others' CPU %s%n", target.name(), groups, op, concurrency, p.opsPerSecond(),
                 p.latency().p50Micros() / 1000, p.latency().p99Micros() / 1000, p.latency().p999Micros() / 1000, serverPerOp / 1000,
                 r.errors(), load, others < 0 ? "?" : String.format("%.0f%%", others * 100));
         return new Measured(p, r.issued());
+    }
+
+    private static long sum(long[] cpu) {
+        long s = 0;
+        for (long c : cpu) {
+            s += Math.max(0, c);
+        }
+        return s;
     }
 
     /** Share of all cores' time in the window used by processes other than the servers and this JVM. */

@@ -68,8 +68,20 @@ public interface ClusterTarget extends AutoCloseable {
     /** Sum of the file sizes in all nodes' data directories. */
     long dataBytesApparent();
 
-    /** utime + stime, in nanoseconds, of the live server processes (from /proc/&lt;pid&gt;/stat). */
-    long serverCpuNanos();
+    /**
+     * utime + stime, in nanoseconds, of each node's server process so far (from
+     * /proc/&lt;pid&gt;/stat), indexed by node; -1 for a node that is not running.
+     */
+    long[] serverCpuNanosPerNode();
+
+    /** utime + stime, in nanoseconds, of all live server processes. */
+    default long serverCpuNanos() {
+        long sum = 0;
+        for (long c : serverCpuNanosPerNode()) {
+            sum += Math.max(0, c);
+        }
+        return sum;
+    }
 
     /**
      * Writes each node's log into {@code dir} (one file per node), with paths of this machine

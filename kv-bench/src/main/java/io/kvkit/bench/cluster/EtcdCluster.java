@@ -32,6 +32,8 @@ public final class EtcdCluster implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     static final Duration STATUS_DEADLINE = Duration.ofSeconds(1);
     private static final int START_ATTEMPTS = 3;
+    static final int LOG_HEAD_LINES = 300;
+    static final int LOG_TAIL_LINES = 1500;
 
     private final Path etcd;
     private final Path root;
@@ -213,22 +215,19 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     /**
-     * utime + stime of the live members, nanoseconds. A member that died without being killed
-     * here is an error: figures taken while it was gone would mean nothing.
+     * utime + stime of each member, nanoseconds; -1 for a member killed here. A member that died
+     * without being killed here is an error: figures taken while it was gone would mean nothing.
      */
-    public long cpuNanos() {
-        long sum = 0;
+    public long[] cpuNanosPerMember() {
+        long[] cpu = new long[size];
         for (Member m : members) {
             if (!m.killed && m.process != null && !m.process.isAlive()) {
                 throw new IllegalStateException("etcd member " + m.name + " exited with " + m.process.exitValue()
                         + " while the benchmark ran; last lines of its log: " + tail(m.log));
             }
-            if (m.process != null && m.process.isAlive()) {
-                long c = ProcessCpu.cpuNanos(m.process.pid());
-                sum += Math.max(0, c);
-            }
+            cpu[m.index] = m.process != null && m.process.isAlive() ? ProcessCpu.cpuNanos(m.process.pid()) : -1;
         }
-        return sum;
+        return cpu;
     }
 
     /** PIDs of the live members. */
@@ -253,11 +252,28 @@ public final class EtcdCluster implements AutoCloseable {
         String rootText = root.toAbsolutePath().toString();
         for (Member m : members) {
             if (Files.exists(m.log)) {
-                String text = Files.readString(m.log, StandardCharsets.UTF_8).replace(rootText, "<data-dir>")
-                        .replace(etcd.toString(), "etcd");
-                Files.writeString(dir.resolve(m.name + ".log"), text, StandardCharsets.UTF_8);
+                List<String> lines = Files.readAllLines(m.log, StandardCharsets.UTF_8);
+                List<String> kept = new ArrayList<>();
+                for (String line : keptLogLines(lines)) {
+                    kept.add(line.replace(rootText, "<data-dir>").replace(etcd.toString(), "etcd"));
+                }
+                Files.write(dir.resolve(m.name + ".log"), kept, StandardCharsets.UTF_8);
             }
         }
+    }
+
+    /**
+     * A loaded etcd logs every request slower than 100 ms: a long run's log runs to megabytes.
+     * Results keep its first {@value #LOG_HEAD_LINES} lines (start-up) and its last {@value #LOG_TAIL_LINES}.
+     */
+    static List<String> keptLogLines(List<String> lines) {
+        if (lines.size() <= LOG_HEAD_LINES + LOG_TAIL_LINES) {
+            return lines;
+        }
+        List<String> kept = new ArrayList<>(lines.subList(0, LOG_HEAD_LINES));
+        kept.add("... (" + (lines.size() - LOG_HEAD_LINES - LOG_TAIL_LINES) + " lines left out by the benchmark) ...");
+        kept.addAll(lines.subList(lines.size() - LOG_TAIL_LINES, lines.size()));
+        return kept;
     }
 
     @Override

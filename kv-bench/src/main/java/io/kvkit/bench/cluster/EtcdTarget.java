@@ -146,8 +146,8 @@ public final class EtcdTarget implements ClusterTarget {
     }
 
     @Override
-    public long serverCpuNanos() {
-        return cluster.cpuNanos();
+    public long[] serverCpuNanosPerNode() {
+        return cluster.cpuNanosPerMember();
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.kvkit.bench.report.LatencySummary;
  * @param errors                failed requests in the window
  * @param seconds               the window's length
  * @param serverCpuNanosPerOp   utime+stime of all server processes over the window / operations
+ * @param serverCpuNanosPerOpByNode the same for each node's process (the leader's share shows here); -1 where unknown
  * @param clientCpuNanosPerOp   the benchmark JVM's own utime+stime over the window / operations (it shares the cores)
  * @param entriesWritten        puts: successful puts over the whole point, warm-up included (the disk growth's denominator)
  * @param diskBytesGrowth       puts: growth of the data directories' allocated bytes over the whole point
@@ -21,7 +22,7 @@ import io.kvkit.bench.report.LatencySummary;
  */
 public record PointResult(String target, String operation, int groups, int concurrency, String status, String message, long operations,
                           long errors, double seconds, double opsPerSecond, LatencySummary latency, double serverCpuNanosPerOp,
-                          double clientCpuNanosPerOp, long entriesWritten, long diskBytesGrowth, long diskApparentBytesGrowth,
+                          java.util.List<Double> serverCpuNanosPerOpByNode, double clientCpuNanosPerOp, long entriesWritten, long diskBytesGrowth, long diskApparentBytesGrowth,
                           String loadAverage, double otherCpuShare, String histogramFile) {
     public static final String OK = "ok";
     public static final String ERROR = "error";
@@ -32,6 +33,7 @@ public record PointResult(String target, String operation, int groups, int concu
     }
 
     static PointResult notRun(String target, String operation, int groups, int concurrency, String why) {
-        return new PointResult(target, operation, groups, concurrency, NOT_RUN, why, 0, 0, 0, 0, null, -1, -1, 0, 0, 0, null, -1, null);
+        return new PointResult(target, operation, groups, concurrency, NOT_RUN, why, 0, 0, 0, 0, null, -1, java.util.List.of(), -1, 0, 0, 0, null, -1,
+                null);
     }
 }

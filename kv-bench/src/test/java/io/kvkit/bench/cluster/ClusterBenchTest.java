@@ -111,6 +111,8 @@ class ClusterBenchTest {
             assertThat(p.get("status").asText()).isEqualTo("ok");
             assertThat(p.at("/latency/p50Micros").asDouble()).isGreaterThanOrEqualTo(1900);
             assertThat(p.get("serverCpuNanosPerOp").asDouble()).isEqualTo(SimulatedClusterTarget.CPU_NANOS_PER_OP, org.assertj.core.data.Offset.offset(15_000.0));
+            assertThat(p.get("serverCpuNanosPerOpByNode")).hasSize(3);
+            assertThat(p.get("serverCpuNanosPerOpByNode").get(1).asDouble()).isZero();
             assertThat(out.resolve(p.get("histogramFile").asText())).isRegularFile();
         });
         JsonNode storage = kvkit.get("storage").get(0);

@@ -13,7 +13,7 @@ class ClusterReportTest {
 
     private static PointResult point(String target, String op, int groups, int c, double opsPerSecond, double p99Micros) {
         return new PointResult(target, op, groups, c, PointResult.OK, null, 100, 0, 1, opsPerSecond,
-                new LatencySummary(100, 10, 5, p99Micros, p99Micros, p99Micros), 1000, 500, 0, 0, 0, "0.1 0.1 0.1", 0, "h");
+                new LatencySummary(100, 10, 5, p99Micros, p99Micros, p99Micros), 1000, List.of(600.0, 200.0, 200.0), 500, 0, 0, 0, "0.1 0.1 0.1", 0, "h");
     }
 
     private static TargetResult target(String name, List<PointResult> points, FailoverResult failover) {

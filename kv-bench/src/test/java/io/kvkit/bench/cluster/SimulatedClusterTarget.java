@@ -148,8 +148,10 @@ final class SimulatedClusterTarget implements ClusterTarget {
     }
 
     @Override
-    public long serverCpuNanos() {
-        return ops.get() * CPU_NANOS_PER_OP;
+    public long[] serverCpuNanosPerNode() {
+        long[] cpu = new long[nodes];
+        cpu[0] = ops.get() * CPU_NANOS_PER_OP; // all the work on node 0, none on the others
+        return cpu;
     }
 
     @Override
