@@ -14,8 +14,26 @@ class SnapshotRateLimiterTest {
         assertThat(l.reserve(1_000, t0)).isEqualTo(1_000_000);            // the first chunk waits for its own bytes
         assertThat(l.reserve(1_000, t0)).isEqualTo(2_000_000);            // queued behind it
         assertThat(l.reserve(500, t0 + 2_000_000)).isEqualTo(500_000);   // on time: only its own cost
+        // 0.3 ms after the last one was due (writing it took that long): continues from the due time
+        assertThat(l.reserve(1_000, t0 + 2_800_000)).isEqualTo(700_000);
         long idle = t0 + 10_000_000_000L;
         assertThat(l.reserve(1_000, idle)).isEqualTo(1_000_000);          // after 10 s idle: still no burst
+    }
+
+    @Test
+    void aStreamOfReservationsNeverGetsAheadOfTheRate() {
+        SnapshotRateLimiter l = new SnapshotRateLimiter(1_000_000);
+        long start = -5_000_000_000L; // System.nanoTime may be negative
+        long now = start;
+        long sent = 0;
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 10_000; i++) {
+            int bytes = 1 + r.nextInt(5_000);
+            long at = now + l.reserve(bytes, now);   // sent when due
+            sent += bytes;
+            assertThat(sent).as("bytes sent by %d ns", at - start).isLessThanOrEqualTo((at - start) / 1_000);
+            now = at + r.nextInt(3_000_000);         // the write and whatever else took a while
+        }
     }
 
     @Test
