@@ -66,9 +66,7 @@ public final class KvClient implements AutoCloseable {
 
     /** A view of table {@code name} with the default consistency and deadline. */
     public KvTable table(String name) {
-        if (name == null || name.isEmpty()) {
-            throw new IllegalArgumentException("table name must not be empty");
-        }
+        Protocol.checkTableName(name);
         return new KvTable(this, name, opts.defaultConsistency(), opts.defaultDeadline());
     }
 
@@ -120,8 +118,10 @@ public final class KvClient implements AutoCloseable {
     }
 
     public CompletableFuture<Boolean> createTableAsync(String name, String engine, Map<String, String> options) {
-        if (name == null || name.isEmpty()) {
-            return CompletableFuture.failedFuture(new KvException(KvStatus.INVALID_ARGUMENT, "table name must not be empty"));
+        try {
+            Protocol.checkTableName(name);
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
         }
         if (!Protocol.ENGINES.contains(engine)) {
             return CompletableFuture.failedFuture(new KvException(KvStatus.INVALID_ARGUMENT, "engine '" + engine
@@ -138,6 +138,11 @@ public final class KvClient implements AutoCloseable {
     }
 
     public CompletableFuture<Void> dropTableAsync(String name) {
+        try {
+            Protocol.checkTableName(name);
+        } catch (KvException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         Request.Builder r = Request.newBuilder().setDropTable(DropTableRequest.newBuilder().setName(name));
         return admin(r, true).thenApply(resp -> {
             KvTable.expect(resp, Response.BodyCase.DROP_TABLE);

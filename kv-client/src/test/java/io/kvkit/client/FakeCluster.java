@@ -337,6 +337,10 @@ final class FakeCluster implements AutoCloseable {
     }
 
     private Response handle(Node node, Request req, Channel ch) {
+        Status refused = new RequestValidator(limits).check(req);
+        if (refused != null) {
+            return Response.newBuilder().setRequestId(req.getRequestId()).setStatus(refused).build();
+        }
         switch (req.getBodyCase()) {
             case HELLO -> {
                 return ok(req).setHello(HelloResponse.newBuilder().setProtocolVersion(node.helloVersion).setNodeId(node.id)
