@@ -328,6 +328,33 @@ class SnapshotStreamingTest {
         }
     }
 
+    @Test
+    void everyAcceptedSnapshotGetsOneStatusWhenThePeerIsRemovedOrTheTransportCloses() throws Exception {
+        SnapshotStreamOptions so = unlimited().withChunkBytes(64 << 10);
+        CuttableProxy[] proxy = new CuttableProxy[1];
+        try (Pair p = pair(options(so), options(so), r -> proxy[0] = new CuttableProxy(r.boundAddress()))) {
+            try (CuttableProxy px = proxy[0]) {
+                px.holdAfter(0); // nothing gets through: every transfer stays pending
+                for (long g = 1; g <= 3; g++) {
+                    assertThat(p.sender.send(2, g, snapshotMessage(1, 2, snapshotOf(1 << 20, 20 + g)))).isTrue();
+                }
+                assertThat(p.sender.send(2, 2, snapshotMessage(1, 2, snapshotOf(1 << 20, 30)))).isTrue(); // coalesced
+                p.sender.removePeer(2);
+                await("four statuses", 20_000, () -> p.senderRec.statuses.size() == 4);
+                assertThat(p.senderRec.statuses).allMatch(st -> !st.delivered()).extracting(SnapshotRecorder.Status::groupId)
+                        .containsExactlyInAnyOrder(1L, 2L, 2L, 3L);
+                assertThat(p.sender.snapshotStats().transfersFailed()).isEqualTo(3);
+
+                p.sender.addPeer(2, px.address());
+                await("reconnected", 20_000, () -> p.sender.isConnected(2));
+                assertThat(p.sender.send(2, 4, snapshotMessage(1, 2, snapshotOf(1 << 20, 40)))).isTrue();
+                p.sender.close();
+                assertThat(p.senderRec.statuses).as("reported during close()").hasSize(5).last()
+                        .isEqualTo(new SnapshotRecorder.Status(4, 2, false));
+            }
+        }
+    }
+
     /** What a misbehaving peer sends after a valid offer. */
     enum BadChunk { WRONG_CRC, LONGER_THAN_CHUNK_BYTES, WRONG_OFFSET, NOT_OFFERED, WHOLE_CHECKSUM_WRONG }
 
