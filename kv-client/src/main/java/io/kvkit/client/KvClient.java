@@ -242,6 +242,7 @@ public final class KvClient implements AutoCloseable {
         private final List<InetSocketAddress> seeds = new ArrayList<>();
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration defaultDeadline = Duration.ofSeconds(10);
+        private Duration attemptTimeout = Duration.ZERO;
         private int poolSizePerNode = 1;
         private int maxInFlightPerConnection = 1024;
         private long maxInFlightBytesPerConnection = 64L << 20;
@@ -279,6 +280,11 @@ public final class KvClient implements AutoCloseable {
 
         public Builder defaultDeadline(Duration d) {
             defaultDeadline = d;
+            return this;
+        }
+
+        public Builder attemptTimeout(Duration d) {
+            attemptTimeout = d;
             return this;
         }
 
@@ -333,7 +339,7 @@ public final class KvClient implements AutoCloseable {
         }
 
         public KvClientOptions options() {
-            return new KvClientOptions(seeds, connectTimeout, defaultDeadline, poolSizePerNode, maxInFlightPerConnection,
+            return new KvClientOptions(seeds, connectTimeout, defaultDeadline, attemptTimeout, poolSizePerNode, maxInFlightPerConnection,
                     maxInFlightBytesPerConnection, maxQueuedPerConnection, retryPolicy, limits, defaultConsistency, ioThreads, preferNativeEpoll, clientName);
         }
 

@@ -11,6 +11,9 @@ import java.util.Objects;
  * @param seeds                     nodes to ask for the topology first (any node of the cluster will do)
  * @param connectTimeout            TCP connect plus handshake, per connection (default 2 s)
  * @param defaultDeadline           a call's deadline, retries included, unless the call's view says otherwise (default 10 s)
+ * @param attemptTimeout            one attempt's wait for an answer, after which the call tries
+ *                                  another replica (reads and writes alike, as every request is safe
+ *                                  to resend); {@link Duration#ZERO} = the whole deadline (default)
  * @param poolSizePerNode           connections per node (default 1: pipelining makes more rarely useful)
  * @param maxInFlightPerConnection  requests written and not answered, per connection (default 1,024)
  * @param maxInFlightBytesPerConnection encoded bytes of requests written and not answered, per
@@ -29,6 +32,7 @@ public record KvClientOptions(
         List<InetSocketAddress> seeds,
         Duration connectTimeout,
         Duration defaultDeadline,
+        Duration attemptTimeout,
         int poolSizePerNode,
         int maxInFlightPerConnection,
         long maxInFlightBytesPerConnection,
@@ -47,6 +51,9 @@ public record KvClientOptions(
         }
         positive("connectTimeout", connectTimeout);
         positive("defaultDeadline", defaultDeadline);
+        if (attemptTimeout == null || attemptTimeout.isNegative()) {
+            throw new IllegalArgumentException("attemptTimeout must be >= 0 (0 = the whole deadline), got " + attemptTimeout);
+        }
         atLeastOne("poolSizePerNode", poolSizePerNode);
         atLeastOne("maxInFlightPerConnection", maxInFlightPerConnection);
         atLeastOne("maxQueuedPerConnection", maxQueuedPerConnection);

@@ -113,7 +113,9 @@ final class PartitionCall {
         if (mutating) {
             r.setSession(session.toWire(seq, partition));
         }
-        client.pools().send(target, r, remaining).whenComplete((resp, e) -> {
+        long attemptNanos = client.options().attemptTimeout().toNanos();
+        long wait = attemptNanos > 0 ? Math.min(remaining, attemptNanos) : remaining;
+        client.pools().send(target, r, wait).whenComplete((resp, e) -> {
             if (e != null) {
                 onFailure(target, unwrap(e));
             } else {
@@ -216,9 +218,15 @@ final class PartitionCall {
     }
 
     private void onFailure(InetSocketAddress target, Throwable e) {
-        if (e instanceof KvTimeoutException) {
+        if (e instanceof KvTimeoutException te) {
             mayHaveApplied = true;
-            giveUp(timeout());
+            if (client.options().attemptTimeout().toNanos() > 0 && System.nanoTime() < deadlineNanos) {
+                // the attempt timed out, not the call: try another replica
+                avoid.add(target);
+                retryLater(new KvException(KvStatus.TIMEOUT, te.getMessage()));
+            } else {
+                giveUp(timeout());
+            }
         } else if (e instanceof KvConnectionException ce) {
             mayHaveApplied |= ce.mayHaveReachedServer();
             avoid.add(target);

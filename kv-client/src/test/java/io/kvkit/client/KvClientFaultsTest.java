@@ -244,4 +244,20 @@ class KvClientFaultsTest {
         client.close();
         assertThatThrownBy(() -> client.get(bytes("k"))).isInstanceOf(KvException.class).hasMessageContaining("closed");
     }
+
+    /** A replica that accepts requests and never answers costs one attempt timeout, then another replica serves. */
+    @Test
+    void aHungReplicaIsLeftAfterTheAttemptTimeout() {
+        start(3, 4, KvClient.builder().attemptTimeout(Duration.ofMillis(200)).defaultDeadline(Duration.ofSeconds(30)));
+        for (int i = 0; i < 20; i++) {
+            cluster.load("default", bytes("key-" + i), bytes("v" + i));
+        }
+        client.topology();
+        cluster.node(1).silent = true;
+        KvTable stale = client.defaultTable().withConsistency(Consistency.STALE);
+        for (int i = 0; i < 20; i++) {
+            assertThat(stale.get(bytes("key-" + i))).isEqualTo(bytes("v" + i));
+        }
+        assertThat(cluster.node(2).received(Request.BodyCase.GET) + cluster.node(3).received(Request.BodyCase.GET)).isEqualTo(20);
+    }
 }
