@@ -3,7 +3,6 @@ package io.kvkit.raft.netty;
 import io.kvkit.raft.Message;
 import io.kvkit.raft.Snapshot;
 import io.kvkit.raft.storage.SnapshotChunk;
-import io.kvkit.raft.storage.SnapshotCodec;
 import io.kvkit.raft.storage.SnapshotReceiver;
 
 import java.nio.file.Path;
@@ -11,9 +10,10 @@ import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /**
- * One snapshot arriving on an inbound connection: where its bytes are assembled (a byte array,
- * or a {@link SnapshotReceiver} staging directory per sending node and group, synced per chunk
- * and resumable), and the checks on each chunk and on the whole. The event loop does the cheap
+ * One snapshot arriving on an inbound connection: where its bytes are assembled (in memory,
+ * decoded as they arrive straight into the snapshot's data array by a
+ * {@link SnapshotStreamDecoder}, or in a {@link SnapshotReceiver} staging directory per sending
+ * node and group, synced per chunk and resumable), and the checks on each chunk and on the whole. The event loop does the cheap
  * order checks ({@link #expectChunk}); the staging thread does the rest ({@link #begin},
  * {@link #accept}), in arrival order, so disk syncs and the final decode never hold up the
  * heartbeats that follow on the same connection.
@@ -38,7 +38,7 @@ final class InboundSnapshotTransfer {
     // staging thread only
     private final Path stagingDir;
     private SnapshotReceiver disk;
-    private byte[] memory;
+    private SnapshotStreamDecoder memory;
     private long received;
 
     InboundSnapshotTransfer(long fromNode, long transferId, long groupId, Message header, long totalBytes, Path stagingRoot) {
@@ -58,7 +58,7 @@ final class InboundSnapshotTransfer {
     /** Staging thread: prepares storage; returns the offset the sender starts at (more than 0 when resuming). */
     long begin() {
         if (stagingDir == null) {
-            memory = new byte[(int) totalBytes];
+            memory = new SnapshotStreamDecoder(totalBytes, describe());
             received = 0;
         } else {
             disk = new SnapshotReceiver(stagingDir);
@@ -118,12 +118,9 @@ final class InboundSnapshotTransfer {
             if (offset != received) {
                 throw new IllegalArgumentException("chunk at offset " + offset + " does not follow the " + received + " bytes received");
             }
-            System.arraycopy(bytes, 0, memory, (int) offset, bytes.length);
-            done = Optional.empty();
-            if (offset + bytes.length == totalBytes) {
-                byte[] all = memory;
-                memory = null;
-                done = Optional.of(SnapshotCodec.decode(all, describe()));
+            done = Optional.ofNullable(memory.feed(bytes));
+            if (done.isPresent()) {
+                memory = null; // the data now belongs to the message alone
             }
         }
         received = offset + bytes.length;
@@ -143,8 +140,4 @@ final class InboundSnapshotTransfer {
         return received;
     }
 
-    /** Staging thread: frees the in-memory assembly (the staged file stays, for a resume). */
-    void discard() {
-        memory = null;
-    }
 }
