@@ -144,6 +144,9 @@ final class FakeCluster implements AutoCloseable {
     volatile ProtocolLimits limits = ProtocolLimits.defaults();
     /** When > 0: after applying a CAS, close the connection instead of answering, this many times. */
     final AtomicInteger dropConnectionAfterCas = new AtomicInteger();
+    /** When > 0: every n-th applied CAS loses its answer with its connection. */
+    volatile int dropEveryNthCas;
+    private final AtomicInteger appliedCasCommands = new AtomicInteger();
     /** Effects actually applied by CAS commands (not answered from the session table). */
     final AtomicInteger casApplications = new AtomicInteger();
     final AtomicInteger sessionDuplicates = new AtomicInteger();
@@ -404,7 +407,9 @@ final class FakeCluster implements AutoCloseable {
                 case SessionTable.Apply a -> {
                     Response resp = write(req, map);
                     part.sessions.record(req.getSession(), resp.toByteArray(), index);
-                    if (req.hasCompareAndSet() && dropConnectionAfterCas.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    int nth = dropEveryNthCas;
+                    boolean dropNth = req.hasCompareAndSet() && nth > 0 && appliedCasCommands.incrementAndGet() % nth == 0;
+                    if (dropNth || (req.hasCompareAndSet() && dropConnectionAfterCas.getAndUpdate(n -> Math.max(0, n - 1)) > 0)) {
                         if (forgetSessionsAfterDrop) {
                             part.sessions = new SessionTable(SessionTable.Options.defaults());
                         }
