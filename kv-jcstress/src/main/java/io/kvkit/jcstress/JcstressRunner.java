@@ -51,11 +51,13 @@ public final class JcstressRunner {
         Duration took = Duration.between(start, Instant.now());
 
         InProcessCollector collected = new InProcessCollector();
-        DiskReadCollector reader = new DiskReadCollector(opts.getResultFile(), collected);
-        try {
-            reader.dump();
-        } finally {
-            reader.close();
+        if (Files.exists(Path.of(opts.getResultFile()))) {
+            DiskReadCollector reader = new DiskReadCollector(opts.getResultFile(), collected);
+            try {
+                reader.dump();
+            } finally {
+                reader.close();
+            }
         }
         List<TestResult> results = ReportUtils.mergedByName(collected.getTestResults());
 

@@ -36,6 +36,18 @@ public final class Stores {
             "indexCheckpointIntervalBytes", "4MiB"), STATES_PER_ENGINE);
 
     /**
+     * Hash, for the resize test: the same small index, but a fresh engine every 64 states. jcstress
+     * keeps thousands of states alive, so in a long-lived engine the live keys number tens of
+     * thousands and the table doubles only every few thousand states; an engine that starts at 16
+     * slots and takes 64 states (512 keys) doubles six times, and at least once while the states'
+     * actors run.
+     */
+    public static final SharedEngine HASH_RESIZING = new SharedEngine("hash", Map.of(
+            "expectedKeys", "1",
+            "segmentSizeBytes", "64KiB",
+            "maintenanceIntervalMillis", "1000"), 64);
+
+    /**
      * B+tree: 1 KiB pages, a checkpoint every 256 writes folded 32 keys per copy-on-write
      * transaction, so readers race many tree switches (each publishes a new root) and page reuse.
      */

@@ -19,9 +19,10 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
- * Handoff: index resize. The shared hash engine's index starts at 16 slots and is rebuilt whenever
- * live keys plus deleted marks pass 3/4 of it (the tests delete their keys in their arbiters, so
- * marks pile up and rebuilds come every few hundred inserts). A rebuild fills a new table beside
+ * Handoff: index resize. The hash engine's index starts at 16 slots and is rebuilt whenever live
+ * keys plus deleted marks pass 3/4 of it; a fresh engine serves every 64 states
+ * ({@code Stores.HASH_RESIZING}), so the table doubles several times per engine, at least once while
+ * the states' actors run (r2 counts the samples whose reads a rebuild overlapped). A rebuild fills a new table beside
  * the old one, publishes it with a volatile write and frees the old one; readers still probing the
  * old table either finish there or hit the freed arena and retry on the new one.
  *
@@ -51,7 +52,7 @@ public class HashIndexResizeReadersTest {
 
     private static final byte[] VALUE = TestKeys.value(0x51, 16);
 
-    private final SharedEngine.Lease lease = Stores.HASH.lease();
+    private final SharedEngine.Lease lease = Stores.HASH_RESIZING.lease();
     private final HashEngine db = (HashEngine) lease.engine;
     private final ReadState readState = (ReadState) READ_STATE.get(db);
     private final long id = TestKeys.nextId();
