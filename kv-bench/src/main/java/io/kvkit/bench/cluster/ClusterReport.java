@@ -115,6 +115,17 @@ public final class ClusterReport {
         if (!skipped.isEmpty()) {
             md.append("Not run: ").append(skipped.getFirst().message()).append(".\n\n");
         }
+        List<String> idle = new ArrayList<>();
+        for (TargetResult t : run.targets()) {
+            for (IdleCpuResult i : t.idleCpu()) {
+                idle.add(String.format(Locale.ROOT, "%s with %d group%s: %.1f%% of one core", t.target(), i.groups(), i.groups() == 1 ? "" : "s",
+                        i.serverCores() * 100));
+            }
+        }
+        if (!idle.isEmpty()) {
+            md.append("Idle servers (no requests, measured over a few seconds after the warm-up; included in every point's server CPU "
+                    + "per op): ").append(String.join("; ", idle)).append(".\n\n");
+        }
         boolean anyStorage = run.targets().stream().anyMatch(t -> !t.storage().isEmpty());
         if (anyStorage) {
             md.append("## Disk per entry (all replicas)\n\n| target | groups | nodes | entries | allocated growth | bytes/entry (allocated) "

@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class ClusterRun {
     private static final double TICKS_PER_SECOND = 100.0;
+    /** Idle interval after each cluster's warm-up: 10 ms CPU ticks need seconds to say anything. */
+    static final double IDLE_SECONDS = 6;
 
     private final ClusterBenchOptions o;
     private final ClusterTargets catalog;
@@ -93,6 +95,7 @@ final class ClusterRun {
     private TargetResult runTarget(String name) throws IOException, InterruptedException {
         List<PointResult> points = new ArrayList<>();
         List<StorageResult> storage = new ArrayList<>();
+        List<IdleCpuResult> idle = new ArrayList<>();
         FailoverResult failover = null;
         String version = name;
         java.util.Map<String, String> settings = java.util.Map.of();
@@ -129,6 +132,7 @@ final class ClusterRun {
                                 seq -> put(target, seq), null);
                         keyBase += w.issued();
                     }
+                    idle.add(measureIdle(target, g));
                     long alloc0 = target.dataBytesAllocated();
                     long apparent0 = target.dataBytesApparent();
                     long written = 0;
@@ -176,10 +180,23 @@ final class ClusterRun {
             } catch (IOException | RuntimeException e) {
                 String msg = e.getClass().getSimpleName() + ": " + e.getMessage();
                 stderr.printf("[%s] FAILED: %s%n", name, msg);
-                return new TargetResult(name, version, settings, maxGroups, TargetResult.FAILED, msg, points, storage, failover);
+                return new TargetResult(name, version, settings, maxGroups, TargetResult.FAILED, msg, points, idle, storage, failover);
             }
         }
-        return new TargetResult(name, version, settings, maxGroups, TargetResult.OK, null, points, storage, failover);
+        return new TargetResult(name, version, settings, maxGroups, TargetResult.OK, null, points, idle, storage, failover);
+    }
+
+    /** Server CPU with no requests, over {@link #IDLE_SECONDS} or a point's length if shorter. */
+    private IdleCpuResult measureIdle(ClusterTarget target, int groups) throws InterruptedException {
+        double secs = Math.min(IDLE_SECONDS, o.secondsPerPoint());
+        long c0 = target.serverCpuNanos();
+        long t0 = System.nanoTime();
+        Thread.sleep(Duration.ofNanos((long) (secs * 1e9)));
+        long c1 = target.serverCpuNanos();
+        double wall = (System.nanoTime() - t0) / 1e9;
+        IdleCpuResult r = new IdleCpuResult(groups, wall, (c1 - c0) / 1e9 / wall);
+        stderr.printf("[%s] groups=%d: idle servers use %.1f%% of one core%n", target.name(), groups, r.serverCores() * 100);
+        return r;
     }
 
     private List<String> operations() {

@@ -115,6 +115,7 @@ class ClusterBenchTest {
             assertThat(p.get("serverCpuNanosPerOpByNode").get(1).asDouble()).isZero();
             assertThat(out.resolve(p.get("histogramFile").asText())).isRegularFile();
         });
+        assertThat(kvkit.get("idleCpu")).hasSize(2);
         JsonNode storage = kvkit.get("storage").get(0);
         assertThat(storage.get("allocatedBytesPerEntry").asDouble()).isEqualTo(SimulatedClusterTarget.BYTES_PER_ENTRY);
         JsonNode failover = etcd.get("failover");
@@ -127,7 +128,7 @@ class ClusterBenchTest {
 
         String md = Files.readString(out.resolve("results.md"));
         assertThat(md).contains("## Puts", "## Linearizable reads", "## Failover", "## Disk per entry", "| not run |", "kvkit / etcd",
-                "**Load average**", "test run");
+                "**Load average**", "test run", "Idle servers");
         assertThat(out.resolve("throughput.png")).isNotEmptyFile();
         assertThat(out.resolve("p99-latency.png")).isNotEmptyFile();
         assertThat(out.resolve("logs/kvkit-g64/node0.log")).isRegularFile();

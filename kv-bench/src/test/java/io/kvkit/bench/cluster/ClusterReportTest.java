@@ -17,7 +17,7 @@ class ClusterReportTest {
     }
 
     private static TargetResult target(String name, List<PointResult> points, FailoverResult failover) {
-        return new TargetResult(name, name, Map.of(), name.equals("etcd") ? 1 : 64, TargetResult.OK, null, points, List.of(), failover);
+        return new TargetResult(name, name, Map.of(), name.equals("etcd") ? 1 : 64, TargetResult.OK, null, points, List.of(), List.of(), failover);
     }
 
     @Test
