@@ -29,6 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>the same with a rate limit of {@code rateMiBps}.</li>
  * </ol>
  * The gap is the longest interval between two consecutive heartbeat arrivals (sent 1 ms apart).
+ * For scale, the same bytes first go through a plain blocking socket pair on loopback (1 MiB
+ * writes, no framing, no checksum): the ceiling of this machine at that moment.
  * Not a test; figures on a shared machine are noisy. Heap: about 3.5 x the snapshot size.
  *
  * <pre>
@@ -99,6 +101,34 @@ public final class SnapshotStreamingMain {
         }
     }
 
+    /** Pushes {@code data} through a loopback socket pair in 1 MiB writes; returns MiB/s. */
+    static double plainSocketMiBps(byte[] data) throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             java.net.Socket out = new java.net.Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+             java.net.Socket in = server.accept()) {
+            AtomicLong got = new AtomicLong();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                byte[] buf = new byte[1 << 20];
+                try (var is = in.getInputStream()) {
+                    int n;
+                    while (got.get() < data.length && (n = is.read(buf)) > 0) {
+                        got.addAndGet(n);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            long t0 = System.nanoTime();
+            var os = out.getOutputStream();
+            for (int off = 0; off < data.length; off += 1 << 20) {
+                os.write(data, off, Math.min(1 << 20, data.length - off));
+            }
+            os.flush();
+            reader.join();
+            return data.length / (1024.0 * 1024.0) / ((System.nanoTime() - t0) / 1e9);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int sizeMiB = args.length > 0 ? Integer.parseInt(args[0]) : 256;
         long rateMiBps = args.length > 1 ? Long.parseLong(args[1]) : 100;
@@ -116,6 +146,7 @@ public final class SnapshotStreamingMain {
         }
         Snapshot snapshot = new Snapshot(1_000, 3, new ConfState(List.of(1L, 2L, 3L), List.of()), data);
 
+        System.out.printf("plain socket on loopback, %d MiB: %.1f MiB/s%n", sizeMiB, plainSocketMiBps(data));
         System.out.printf("snapshot streaming on loopback: %d MiB, chunks of %d KiB, window %d; heartbeats every 1 ms%n",
                 sizeMiB, chunkKiB, SnapshotStreamOptions.defaults().windowChunks());
         System.out.printf("%-28s %8s %8s %11s %12s %11s %10s%n", "phase", "seconds", "MiB/s", "max gap ms", "p99.9 gap ms",
