@@ -80,6 +80,7 @@ final class NodeConnection {
     private Channel channel;
     private long nextRequestId = 1;
     private long inFlightBytes;
+    private boolean flushScheduled;
     private long helloId;
     private ProtocolLimits serverLimits;
     /** inFlight + waiting, read by the pool from other threads to pick the least loaded connection. */
@@ -246,10 +247,19 @@ final class NodeConnection {
             nextRequestId++;
             wrote |= write(p, r, size);
         }
-        if (wrote) {
-            channel.flush();
+        if (wrote && !flushScheduled) {
+            // after the tasks already queued on this loop (often more sends): one flush, one syscall, for all
+            flushScheduled = true;
+            loop.execute(this::flush);
         }
         updateLoad();
+    }
+
+    private void flush() {
+        flushScheduled = false;
+        if (state != State.CLOSED) {
+            channel.flush();
+        }
     }
 
     private boolean write(Pending p, Request r, int size) {
