@@ -11,6 +11,7 @@ import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -98,7 +100,7 @@ final class ClusterRun {
         List<IdleCpuResult> idle = new ArrayList<>();
         FailoverResult failover = null;
         String version = name;
-        java.util.Map<String, String> settings = java.util.Map.of();
+        Map<String, String> settings = Map.of();
         int maxGroups = 1;
         for (int g : o.groups()) {
             try (ClusterTarget target = catalog.create(name)) {
@@ -334,7 +336,7 @@ final class ClusterRun {
         try (PrintStream ps = new PrintStream(Files.newOutputStream(file), true, StandardCharsets.UTF_8)) {
             h.outputPercentileDistribution(ps, 1000.0); // nanoseconds recorded, microseconds written
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write " + file, e);
+            throw new UncheckedIOException("cannot write " + file, e);
         }
     }
 

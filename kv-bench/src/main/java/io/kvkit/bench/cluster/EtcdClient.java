@@ -1,6 +1,7 @@
 package io.kvkit.bench.cluster;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -120,7 +121,7 @@ public final class EtcdClient implements AutoCloseable {
         }
     }
 
-    private static <Q extends com.google.protobuf.Message, R extends com.google.protobuf.Message> MethodDescriptor<Q, R> unary(
+    private static <Q extends Message, R extends Message> MethodDescriptor<Q, R> unary(
             String service, String method, Q request, R response) {
         return MethodDescriptor.<Q, R>newBuilder()
                 .setType(MethodDescriptor.MethodType.UNARY)

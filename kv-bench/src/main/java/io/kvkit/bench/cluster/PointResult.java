@@ -2,6 +2,8 @@ package io.kvkit.bench.cluster;
 
 import io.kvkit.bench.report.LatencySummary;
 
+import java.util.List;
+
 /**
  * One measured point: one operation at one concurrency on one target with one group count.
  *
@@ -22,7 +24,7 @@ import io.kvkit.bench.report.LatencySummary;
  */
 public record PointResult(String target, String operation, int groups, int concurrency, String status, String message, long operations,
                           long errors, double seconds, double opsPerSecond, LatencySummary latency, double serverCpuNanosPerOp,
-                          java.util.List<Double> serverCpuNanosPerOpByNode, double clientCpuNanosPerOp, long entriesWritten, long diskBytesGrowth, long diskApparentBytesGrowth,
+                          List<Double> serverCpuNanosPerOpByNode, double clientCpuNanosPerOp, long entriesWritten, long diskBytesGrowth, long diskApparentBytesGrowth,
                           String loadAverage, double otherCpuShare, String histogramFile) {
     public static final String OK = "ok";
     public static final String ERROR = "error";
@@ -33,7 +35,7 @@ public record PointResult(String target, String operation, int groups, int concu
     }
 
     static PointResult notRun(String target, String operation, int groups, int concurrency, String why) {
-        return new PointResult(target, operation, groups, concurrency, NOT_RUN, why, 0, 0, 0, 0, null, -1, java.util.List.of(), -1, 0, 0, 0, null, -1,
+        return new PointResult(target, operation, groups, concurrency, NOT_RUN, why, 0, 0, 0, 0, null, -1, List.of(), -1, 0, 0, 0, null, -1,
                 null);
     }
 }
