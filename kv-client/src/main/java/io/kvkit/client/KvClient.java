@@ -98,12 +98,20 @@ public final class KvClient implements AutoCloseable {
 
     /** The cached topology, fetched if there is none yet. */
     public Topology topology() {
-        return await(routing.topology());
+        return await(topologyAsync());
+    }
+
+    public CompletableFuture<Topology> topologyAsync() {
+        return topologyBefore(System.nanoTime() + opts.defaultDeadline().toNanos());
     }
 
     /** Fetches the topology now. */
     public Topology refreshTopology() {
-        return await(routing.refresh("asked by the application"));
+        return await(refreshTopologyAsync());
+    }
+
+    public CompletableFuture<Topology> refreshTopologyAsync() {
+        return routing.refresh("asked by the application");
     }
 
     // ----- table administration
