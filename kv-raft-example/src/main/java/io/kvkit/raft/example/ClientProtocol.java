@@ -29,7 +29,11 @@ final class ClientProtocol {
 
     enum Status { OK, NOT_FOUND, NOT_LEADER, ERROR }
 
-    record Request(long id, Op op, Consistency consistency, int group, byte[] key, byte[] value) {}
+    record Request(long id, Op op, Consistency consistency, int group, byte[] key, byte[] value) {
+        Request withNewId(long newId) {
+            return new Request(newId, op, consistency, group, key, value);
+        }
+    }
 
     record Response(long id, Status status, long leaderHint, byte[] payload) {
         static Response error(long id, String message) {

@@ -104,7 +104,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private void awaitReady(long id) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + readyTimeout().toNanos();
         while (System.nanoTime() < deadline) {
             String out = Files.exists(log(id)) ? Files.readString(log(id), StandardCharsets.UTF_8) : "";
             long readies = out.lines().filter(l -> l.startsWith("READY")).count();
@@ -117,7 +117,12 @@ public final class LocalCluster implements AutoCloseable {
             }
             Thread.sleep(50);
         }
-        throw new IllegalStateException("node " + id + " not ready after 60 s:\n" + Files.readString(log(id)));
+        throw new IllegalStateException("node " + id + " not ready after " + readyTimeout().toSeconds() + " s:\n" + Files.readString(log(id)));
+    }
+
+    /** A node founds every group on its first start (a few fsyncs each): allow for it. */
+    private Duration readyTimeout() {
+        return Duration.ofSeconds(60 + groups / 10);
     }
 
     public Path log(long id) {

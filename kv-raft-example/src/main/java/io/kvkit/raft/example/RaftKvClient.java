@@ -50,7 +50,9 @@ public final class RaftKvClient implements AutoCloseable {
         }
     }
 
-    private static final int MAX_REDIRECTS = 8;
+    /** Waits between tries while a group has no leader (an election), doubling up to the cap. */
+    private static final long FIRST_BACKOFF_MILLIS = 20;
+    private static final long MAX_BACKOFF_MILLIS = 500;
 
     private final Map<Long, InetSocketAddress> nodes;
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -111,13 +113,20 @@ public final class RaftKvClient implements AutoCloseable {
         return result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Tries until the request is answered or the call's timeout completes {@code result}:
+     * through elections and to other nodes while the request was certainly not executed.
+     */
     private void attempt(Request req, long node, int redirects, CompletableFuture<Response> result) {
+        if (result.isDone()) {
+            return; // timed out
+        }
         send(node, req).whenComplete((r, err) -> {
             if (err != null) {
                 // the request may have reached the node: only a refused connection is safe to redirect
                 boolean notSent = err instanceof IOException && err.getMessage() != null && err.getMessage().startsWith("connect");
-                if (notSent && redirects < MAX_REDIRECTS) {
-                    attempt(req, nextNode(node), redirects + 1, result);
+                if (notSent) {
+                    retryLater(req, nextNode(node), redirects, result);
                 } else {
                     result.completeExceptionally(new KvException("request to node " + node + " failed: " + err, !notSent));
                 }
@@ -129,21 +138,24 @@ public final class RaftKvClient implements AutoCloseable {
                     result.complete(r);
                 }
                 case NOT_LEADER -> {
-                    if (redirects >= MAX_REDIRECTS) {
-                        result.completeExceptionally(new KvException("no leader for group " + req.group() + " after " + redirects + " redirects", false));
-                        return;
-                    }
-                    long next = r.leaderHint() != 0 && nodes.containsKey(r.leaderHint()) ? r.leaderHint() : nextNode(node);
+                    boolean hinted = r.leaderHint() != 0 && r.leaderHint() != node && nodes.containsKey(r.leaderHint());
+                    long next = hinted ? r.leaderHint() : nextNode(node);
                     leaderOfGroup.put(req.group(), next);
-                    // a node without a leader hint is in an election: give it a moment
-                    long delayMillis = r.leaderHint() == 0 ? 50 : 0;
-                    Request again = new Request(nextId.getAndIncrement(), req.op(), req.consistency(), req.group(), req.key(), req.value());
-                    CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS)
-                            .execute(() -> attempt(again, next, redirects + 1, result));
+                    if (hinted && redirects < 3) { // hints can be stale for a moment: then back off
+                        attempt(req.withNewId(nextId.getAndIncrement()), next, redirects + 1, result);
+                    } else {
+                        retryLater(req, next, redirects, result); // no leader known: an election is on
+                    }
                 }
                 case ERROR -> result.completeExceptionally(new KvException(r.message(), true));
             }
         });
+    }
+
+    private void retryLater(Request req, long node, int retries, CompletableFuture<Response> result) {
+        long delay = Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(retries, 10));
+        CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
+                .execute(() -> attempt(req.withNewId(nextId.getAndIncrement()), node, retries + 1, result));
     }
 
     private long firstNode() {

@@ -135,9 +135,18 @@ public final class RaftKvServer implements Callable<Integer> {
         // 3. every group, founded by every node of the cluster
         ConfState founders = new ConfState(new ArrayList<>(cluster.keySet()), List.of());
         for (int g = 1; g <= groups; g++) {
-            KvStateMachine machine = new KvStateMachine();
-            machines.put(g, machine);
-            groupById.put(g, node.startGroup(g, founders, machine));
+            machines.put(g, new KvStateMachine());
+        }
+        // from several threads: founding a group syncs its first state, and concurrent syncs share fsyncs
+        try (var starters = java.util.concurrent.Executors.newFixedThreadPool(Math.min(groups, 16))) {
+            List<java.util.concurrent.Future<RaftGroup>> started = new ArrayList<>();
+            for (int g = 1; g <= groups; g++) {
+                int group = g;
+                started.add(starters.submit(() -> node.startGroup(group, founders, machines.get(group))));
+            }
+            for (int g = 1; g <= groups; g++) {
+                groupById.put(g, started.get(g - 1).get());
+            }
         }
 
         // 4. clients
