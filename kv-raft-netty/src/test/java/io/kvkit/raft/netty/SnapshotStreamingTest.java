@@ -195,6 +195,28 @@ class SnapshotStreamingTest {
         }
     }
 
+    @Test
+    void theRateLimitIsSharedByAllPeers() throws Exception {
+        long rate = 16L << 20;
+        SnapshotStreamOptions limited = SnapshotStreamOptions.defaults().withChunkBytes(256 << 10).withRateBytesPerSecond(rate);
+        try (Pair p = pair(options(limited), options(limited), null)) {
+            SnapshotRecorder third = new SnapshotRecorder();
+            try (NettyTransport receiver3 = new NettyTransport(3, ANY_LOOPBACK_PORT, Map.of(), options(limited), third)) {
+                receiver3.start();
+                p.sender.addPeer(3, receiver3.boundAddress());
+                await("node 1 connected to node 3", 10_000, () -> p.sender.isConnected(3));
+                long t0 = System.nanoTime();
+                assertThat(p.sender.send(2, SNAPSHOT_GROUP, snapshotMessage(1, 2, snapshotOf(4 << 20, 15)))).isTrue();
+                assertThat(p.sender.send(3, SNAPSHOT_GROUP, snapshotMessage(1, 3, snapshotOf(4 << 20, 16)))).isTrue();
+                await("both statuses", 30_000, () -> p.senderRec.statuses.size() == 2);
+                long elapsed = System.nanoTime() - t0;
+                long floor = p.sender.snapshotStats().bytesSent() * 1_000_000_000L / rate;
+                assertThat(p.senderRec.statuses).allMatch(SnapshotRecorder.Status::delivered);
+                assertThat(elapsed).as("two peers' transfers together last at least their bytes / rate").isGreaterThanOrEqualTo(floor);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "staged on disk: {0}")
     @ValueSource(booleans = {false, true})
     void connectionCutMidTransferReportsFailureThenAResendSucceeds(boolean staged, @TempDir Path dir) throws Exception {
