@@ -258,6 +258,8 @@ class KvClientFaultsTest {
         for (int i = 0; i < 20; i++) {
             assertThat(stale.get(bytes("key-" + i))).isEqualTo(bytes("v" + i));
         }
-        assertThat(cluster.node(2).received(Request.BodyCase.GET) + cluster.node(3).received(Request.BodyCase.GET)).isEqualTo(20);
+        // at least: on a slow machine a healthy replica may miss the 200 ms too and be asked again
+        assertThat(cluster.node(2).received(Request.BodyCase.GET) + cluster.node(3).received(Request.BodyCase.GET))
+                .isGreaterThanOrEqualTo(20);
     }
 }
