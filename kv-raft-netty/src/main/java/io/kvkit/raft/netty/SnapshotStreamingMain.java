@@ -39,7 +39,8 @@ import java.util.concurrent.locks.LockSupport;
  *     io.kvkit.raft.netty.SnapshotStreamingMain 256 100 5
  * </pre>
  * Arguments: snapshot size in MiB (default 256), rate limit in MiB/s for the third phase
- * (default 100), baseline seconds (default 5), chunk size in KiB (default 1024).
+ * (default 100), baseline seconds (default 5), chunk size in KiB (default 1024), window in chunks
+ * (default 4).
  */
 public final class SnapshotStreamingMain {
 
@@ -134,6 +135,7 @@ public final class SnapshotStreamingMain {
         long rateMiBps = args.length > 1 ? Long.parseLong(args[1]) : 100;
         int baselineSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         int chunkKiB = args.length > 3 ? Integer.parseInt(args[3]) : SnapshotStreamOptions.defaults().chunkBytes() >> 10;
+        int window = args.length > 4 ? Integer.parseInt(args[4]) : SnapshotStreamOptions.defaults().windowChunks();
         InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
         byte[] data = new byte[sizeMiB << 20];
@@ -148,14 +150,15 @@ public final class SnapshotStreamingMain {
 
         System.out.printf("plain socket on loopback, %d MiB: %.1f MiB/s%n", sizeMiB, plainSocketMiBps(data));
         System.out.printf("snapshot streaming on loopback: %d MiB, chunks of %d KiB, window %d; heartbeats every 1 ms%n",
-                sizeMiB, chunkKiB, SnapshotStreamOptions.defaults().windowChunks());
+                sizeMiB, chunkKiB, window);
         System.out.printf("%-28s %8s %8s %11s %12s %11s %10s%n", "phase", "seconds", "MiB/s", "max gap ms", "p99.9 gap ms",
                 "p99 gap ms", "heartbeats");
         for (long rate : new long[]{-1, 0, rateMiBps << 20}) {
             Receiver rx = new Receiver();
             Sender tx = new Sender();
             NettyTransportOptions opts = NettyTransportOptions.defaults()
-                    .withSnapshot(SnapshotStreamOptions.defaults().withChunkBytes(chunkKiB << 10).withRateBytesPerSecond(Math.max(rate, 0)));
+                    .withSnapshot(SnapshotStreamOptions.defaults().withChunkBytes(chunkKiB << 10).withWindowChunks(window)
+                            .withRateBytesPerSecond(Math.max(rate, 0)));
             try (NettyTransport receiver = new NettyTransport(2, any, Map.of(), opts, rx);
                  NettyTransport sender = new NettyTransport(1, any, Map.of(), opts, tx)) {
                 receiver.start();
