@@ -36,16 +36,17 @@ public final class Stores {
             "indexCheckpointIntervalBytes", "4MiB"), STATES_PER_ENGINE);
 
     /**
-     * Hash, for the resize test: the same small index, but a fresh engine every 64 states. jcstress
-     * keeps thousands of states alive, so in a long-lived engine the live keys number tens of
-     * thousands and the table doubles only every few thousand states; an engine that starts at 16
-     * slots and takes 64 states (512 keys) doubles six times, and at least once while the states'
-     * actors run.
+     * Hash, for the resize test: the same small index, but a fresh engine every 1,024 states, so
+     * that the table keeps growing from 16 slots (a long-lived engine settles at a size that holds
+     * the live keys and stops doubling). The states' constructors bring 4,096 keys and their
+     * writers 8,192 more, so the last doublings, which re-read thousands of keys from the log,
+     * happen while the actors run. (A fresh engine every 64 states made epochs so slow, 7 ms per
+     * open, that jcstress gave up on the fork under load.)
      */
     public static final SharedEngine HASH_RESIZING = new SharedEngine("hash", Map.of(
             "expectedKeys", "1",
             "segmentSizeBytes", "64KiB",
-            "maintenanceIntervalMillis", "1000"), 64);
+            "maintenanceIntervalMillis", "1000"), 1024);
 
     /**
      * B+tree: 1 KiB pages, a checkpoint every 256 writes folded 32 keys per copy-on-write
