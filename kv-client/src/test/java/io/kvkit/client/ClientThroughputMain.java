@@ -26,15 +26,14 @@ public final class ClientThroughputMain {
             }
             KvTable t = client.defaultTable();
             // warm-up, then one measured phase each
-            run("warm-up blocking", seconds, () -> 1, t, keys, 0);
-            System.out.println(run("blocking, 1 in flight", seconds, () -> 1, t, keys, 0));
-            run("warm-up async", seconds, () -> 1, t, keys, window);
-            System.out.println(run("async, " + window + " in flight", seconds, () -> 1, t, keys, window));
+            run("warm-up blocking", seconds, t, keys, 0);
+            System.out.println(run("blocking, 1 in flight", seconds, t, keys, 0));
+            run("warm-up async", seconds, t, keys, window);
+            System.out.println(run("async, " + window + " in flight", seconds, t, keys, window));
         }
     }
 
-    private static String run(String name, int seconds, java.util.function.IntSupplier unused, KvTable t, byte[][] keys,
-                              int window) throws InterruptedException {
+    private static String run(String name, int seconds, KvTable t, byte[][] keys, int window) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         long t0 = System.nanoTime();
         long ops = 0;
