@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "kv bench cluster", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Measures replicated puts, linearizable reads, failover, disk and CPU per entry of 3-process clusters on "
-                + "loopback: etcd (and kvkit's multi-Raft runtime once it lands), side by side.")
+                + "loopback: kvkit's multi-Raft runtime and etcd, side by side.")
 public final class ClusterBench implements Callable<Integer> {
     static final int EXIT_MEASUREMENT_FAILED = 1;
     static final int EXIT_USAGE = 2;

@@ -8,12 +8,11 @@ import java.util.Map;
 
 /**
  * The targets the cluster benchmark knows, by name. Each call of {@link #create} gives a fresh,
- * unstarted target (one per cluster the benchmark starts). kvkit's multi-Raft runtime joins by
- * one more entry in {@link #standard}.
+ * unstarted target (one per cluster the benchmark starts).
  */
 final class ClusterTargets {
     /** Target names the command line accepts. */
-    static final List<String> NAMES = List.of("etcd");
+    static final List<String> NAMES = List.of("kvkit", "etcd");
 
     /** Makes a fresh, unstarted target. */
     @FunctionalInterface
@@ -30,6 +29,7 @@ final class ClusterTargets {
     /** The real targets: etcd from {@code etcdBinary} (null when etcd is not among the targets run). */
     static ClusterTargets standard(Path etcdBinary, int etcdChannelsPerMember) {
         Map<String, Factory> f = new LinkedHashMap<>();
+        f.put("kvkit", KvkitTarget::new);
         if (etcdBinary != null) {
             f.put("etcd", () -> new EtcdTarget(etcdBinary, etcdChannelsPerMember));
         }
@@ -38,10 +38,6 @@ final class ClusterTargets {
 
     /** Rejects a name no target answers to, naming the ones available. */
     static void check(String name) {
-        if (name.equals("kvkit")) {
-            throw new IllegalArgumentException("target 'kvkit' is not available yet: kvkit's multi-Raft runtime has not landed "
-                    + "(it joins as a ClusterTarget implementation registered in ClusterTargets); available: " + String.join(", ", NAMES));
-        }
         if (!NAMES.contains(name)) {
             throw new IllegalArgumentException("no cluster target named '" + name + "'; available: " + String.join(", ", NAMES));
         }

@@ -18,16 +18,16 @@ import java.nio.charset.StandardCharsets;
  * response: id u64 | status u8 | leader hint u64 | payload   (value, or an error message in UTF-8)
  * </pre>
  */
-final class ClientProtocol {
+public final class ClientProtocol {
 
     static final int MAX_FRAME_BYTES = 1 << 20;
 
     /** STATUS answers with the node's runtime counters and its groups' roles, as text (key and group ignored). */
-    enum Op { GET, PUT, DELETE, STATUS }
+    public enum Op { GET, PUT, DELETE, STATUS }
 
-    enum Consistency { LINEARIZABLE, LEASE, FOLLOWER, STALE }
+    public enum Consistency { LINEARIZABLE, LEASE, FOLLOWER, STALE }
 
-    enum Status { OK, NOT_FOUND, NOT_LEADER, ERROR }
+    public enum Status { OK, NOT_FOUND, NOT_LEADER, ERROR }
 
     record Request(long id, Op op, Consistency consistency, int group, byte[] key, byte[] value) {
         Request withNewId(long newId) {
