@@ -41,10 +41,12 @@ public final class ClusterReport {
                 out.add(ratio("serverCpuNanosPerOp", k, e, k.serverCpuNanosPerOp(), e.serverCpuNanosPerOp()));
             }
         }
-        if (kvkit.failover() != null && etcd.failover() != null && kvkit.failover().medianMillis() > 0 && etcd.failover().medianMillis() > 0) {
-            out.add(new Ratio("failoverMedianMillis", "failover", 0, kvkit.failover().groups(), etcd.failover().groups(),
-                    kvkit.failover().medianMillis(), etcd.failover().medianMillis(),
-                    kvkit.failover().medianMillis() / etcd.failover().medianMillis()));
+        FailoverResult etcdFailover = etcd.failover().stream().filter(f -> f.groups() == 1 && f.medianMillis() > 0).findFirst().orElse(null);
+        for (FailoverResult k : kvkit.failover()) {
+            if (etcdFailover != null && k.medianMillis() > 0) {
+                out.add(new Ratio("failoverMedianMillis", "failover", 0, k.groups(), 1, k.medianMillis(), etcdFailover.medianMillis(),
+                        k.medianMillis() / etcdFailover.medianMillis()));
+            }
         }
         StorageResult etcdDisk = etcd.storage().stream().filter(s -> s.groups() == 1 && s.allocatedBytesPerEntry() > 0).findFirst().orElse(null);
         for (StorageResult s : kvkit.storage()) {
@@ -141,22 +143,20 @@ public final class ClusterReport {
             }
             md.append('\n').append("Caveat: ").append(caveat).append(".\n\n");
         }
-        boolean anyFailover = run.targets().stream().anyMatch(t -> t.failover() != null);
+        boolean anyFailover = run.targets().stream().anyMatch(t -> !t.failover().isEmpty());
         if (anyFailover) {
             md.append("## Failover (kill -9 of the leader to the next committed write)\n\n| target | groups | trials | median ms | max ms "
                     + "| failed | each trial, ms | restart + healthy, median ms |\n|---|--:|--:|--:|--:|--:|---|--:|\n");
             String method = null;
             for (TargetResult t : run.targets()) {
-                FailoverResult f = t.failover();
-                if (f == null) {
-                    continue;
+                for (FailoverResult f : t.failover()) {
+                    List<String> each = f.trials().stream()
+                            .map(tr -> tr.millis() < 0 ? "none" : String.format(Locale.ROOT, "%.0f", tr.millis())).toList();
+                    double restart = FailoverResult.median(f.trials().stream().mapToDouble(FailoverMeasurement.Trial::restartMillis).toArray());
+                    md.append(String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %.0f | %d | %s | %.0f |%n", t.target(), f.groups(),
+                            f.trials().size(), f.medianMillis(), f.maxMillis(), f.failedTrials(), String.join(", ", each), restart));
+                    method = f.method();
                 }
-                List<String> each = f.trials().stream().map(tr -> tr.millis() < 0 ? "none" : String.format(Locale.ROOT, "%.0f", tr.millis()))
-                        .toList();
-                double restart = FailoverResult.median(f.trials().stream().mapToDouble(FailoverMeasurement.Trial::restartMillis).toArray());
-                md.append(String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %.0f | %d | %s | %.0f |%n", t.target(), f.groups(),
-                        f.trials().size(), f.medianMillis(), f.maxMillis(), f.failedTrials(), String.join(", ", each), restart));
-                method = f.method();
             }
             md.append('\n').append("How: ").append(method).append(".\n\n");
         }

@@ -78,7 +78,7 @@ final class ClusterRun {
         write(run);
         boolean allOk = results.stream().allMatch(t -> TargetResult.OK.equals(t.status())
                 && t.points().stream().noneMatch(p -> PointResult.ERROR.equals(p.status()))
-                && (t.failover() == null || t.failover().failedTrials() == 0));
+                && t.failover().stream().allMatch(f -> f.failedTrials() == 0));
         return allOk ? 0 : ClusterBench.EXIT_MEASUREMENT_FAILED;
     }
 
@@ -98,7 +98,7 @@ final class ClusterRun {
         List<PointResult> points = new ArrayList<>();
         List<StorageResult> storage = new ArrayList<>();
         List<IdleCpuResult> idle = new ArrayList<>();
-        FailoverResult failover = null;
+        List<FailoverResult> failover = new ArrayList<>();
         String version = name;
         Map<String, String> settings = Map.of();
         int maxGroups = 1;
@@ -160,13 +160,14 @@ final class ClusterRun {
                             points.add(measure(target, "get", g, c, seq -> get(target, readable)).point);
                         }
                     }
-                    if (o.runs("failover") && failover == null) {
+                    if (o.runs("failover")) {
+                        // per group count: with many groups, the killed process led a share of them all
                         byte[] key = keys.key(o.keySpace() + 1); // outside the put key space: its own key
                         byte[] value = new byte[o.valueBytes()];
                         values.fill(0, value);
                         stderr.printf("[%s] groups=%d: %d failover trials%n", name, g, o.failoverTrials());
-                        failover = FailoverResult.of(g, FailoverMeasurement.run(target, o.failoverTrials(), key, value,
-                                line -> stderr.printf("[%s] %s%n", name, line)));
+                        failover.add(FailoverResult.of(g, FailoverMeasurement.run(target, o.failoverTrials(), key, value,
+                                line -> stderr.printf("[%s] %s%n", name, line))));
                     }
                 } finally {
                     try {

@@ -118,13 +118,17 @@ class ClusterBenchTest {
         assertThat(kvkit.get("idleCpu")).hasSize(2);
         JsonNode storage = kvkit.get("storage").get(0);
         assertThat(storage.get("allocatedBytesPerEntry").asDouble()).isEqualTo(SimulatedClusterTarget.BYTES_PER_ENTRY);
-        JsonNode failover = etcd.get("failover");
+        assertThat(etcd.get("failover")).hasSize(1); // etcd ran only its one group
+        assertThat(kvkit.get("failover")).hasSize(2); // one per group count
+        assertThat(kvkit.at("/failover/1/groups").asInt()).isEqualTo(64);
+        JsonNode failover = etcd.get("failover").get(0);
         assertThat(failover.get("trials")).hasSize(2);
         assertThat(failover.get("failedTrials").asInt()).isZero();
         assertThat(failover.get("medianMillis").asDouble()).isBetween(110.0, 5_000.0);
         List<String> metrics = new ArrayList<>();
         json.get("ratios").forEach(r -> metrics.add(r.get("metric").asText() + "/" + r.get("kvkitGroups").asInt()));
-        assertThat(metrics).contains("opsPerSecond/1", "opsPerSecond/64", "p99Micros/64", "failoverMedianMillis/1", "diskBytesPerEntry/64");
+        assertThat(metrics).contains("opsPerSecond/1", "opsPerSecond/64", "p99Micros/64", "failoverMedianMillis/1", "failoverMedianMillis/64",
+                "diskBytesPerEntry/64");
 
         String md = Files.readString(out.resolve("results.md"));
         assertThat(md).contains("## Puts", "## Linearizable reads", "## Failover", "## Disk per entry", "| not run |", "kvkit / etcd",

@@ -16,16 +16,16 @@ class ClusterReportTest {
                 new LatencySummary(100, 10, 5, p99Micros, p99Micros, p99Micros), 1000, List.of(600.0, 200.0, 200.0), 500, 0, 0, 0, "0.1 0.1 0.1", 0, "h");
     }
 
-    private static TargetResult target(String name, List<PointResult> points, FailoverResult failover) {
+    private static TargetResult target(String name, List<PointResult> points, List<FailoverResult> failover) {
         return new TargetResult(name, name, Map.of(), name.equals("etcd") ? 1 : 64, TargetResult.OK, null, points, List.of(), List.of(), failover);
     }
 
     @Test
     void kvkitAtEveryGroupCountIsComparedWithEtcdsOneGroup() {
         TargetResult etcd = target("etcd", List.of(point("etcd", "put", 1, 16, 1000, 20_000),
-                PointResult.notRun("etcd", "put", 64, 16, "one group")), null);
+                PointResult.notRun("etcd", "put", 64, 16, "one group")), List.of());
         TargetResult kvkit = target("kvkit", List.of(point("kvkit", "put", 1, 16, 1500, 10_000), point("kvkit", "put", 64, 16, 4000, 5_000),
-                point("kvkit", "get", 64, 16, 4000, 5_000)), null);
+                point("kvkit", "get", 64, 16, 4000, 5_000)), List.of());
         List<Ratio> ratios = ClusterReport.ratios(List.of(etcd, kvkit));
         Ratio tput64 = ratios.stream().filter(r -> r.metric().equals("opsPerSecond") && r.kvkitGroups() == 64).findFirst().orElseThrow();
         assertThat(tput64.etcdGroups()).isEqualTo(1);
@@ -37,7 +37,7 @@ class ClusterReportTest {
 
     @Test
     void noRatiosWithoutBothTargets() {
-        TargetResult etcd = target("etcd", List.of(point("etcd", "put", 1, 1, 300, 9_000)), null);
+        TargetResult etcd = target("etcd", List.of(point("etcd", "put", 1, 1, 300, 9_000)), List.of());
         assertThat(ClusterReport.ratios(List.of(etcd))).isEmpty();
     }
 
