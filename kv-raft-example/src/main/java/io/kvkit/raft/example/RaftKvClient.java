@@ -21,6 +21,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,12 +53,15 @@ public final class RaftKvClient implements AutoCloseable {
 
     /** Waits between tries while a group has no leader (an election), doubling up to the cap. */
     private static final long FIRST_BACKOFF_MILLIS = 20;
-    private static final long MAX_BACKOFF_MILLIS = 500;
+    private static final long MAX_BACKOFF_MILLIS = 100;
+    /** A node whose connection failed is not followed as a leader hint for this long (other nodes' hints lag its death). */
+    private static final long DOWN_MEMORY_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Map<Long, InetSocketAddress> nodes;
     private final EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Map<Long, CompletableFuture<Connection>> connections = new ConcurrentHashMap<>();
     private final Map<Integer, Long> leaderOfGroup = new ConcurrentHashMap<>();
+    private final Map<Long, Long> connectFailedAt = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
     private final long timeoutMillis;
 
@@ -138,7 +142,8 @@ public final class RaftKvClient implements AutoCloseable {
                     result.complete(r);
                 }
                 case NOT_LEADER -> {
-                    boolean hinted = r.leaderHint() != 0 && r.leaderHint() != node && nodes.containsKey(r.leaderHint());
+                    boolean hinted = r.leaderHint() != 0 && r.leaderHint() != node && nodes.containsKey(r.leaderHint())
+                            && !recentlyDown(r.leaderHint());
                     long next = hinted ? r.leaderHint() : nextNode(node);
                     leaderOfGroup.put(req.group(), next);
                     if (hinted && redirects < 3) { // hints can be stale for a moment: then back off
@@ -158,12 +163,26 @@ public final class RaftKvClient implements AutoCloseable {
                 .execute(() -> attempt(req.withNewId(nextId.getAndIncrement()), node, retries + 1, result));
     }
 
+    private boolean recentlyDown(long node) {
+        Long at = connectFailedAt.get(node);
+        return at != null && System.nanoTime() - at < DOWN_MEMORY_NANOS;
+    }
+
     private long firstNode() {
         return nodes.keySet().stream().min(Long::compare).orElseThrow();
     }
 
+    /** The node after {@code node} in id order (wrapping), skipping nodes that were just found down if another is left. */
     private long nextNode(long node) {
-        return nodes.keySet().stream().filter(n -> n > node).min(Long::compare).orElse(firstNode());
+        List<Long> ids = nodes.keySet().stream().sorted().toList();
+        int at = ids.indexOf(node);
+        for (int i = 1; i <= ids.size(); i++) {
+            long candidate = ids.get((at + i) % ids.size());
+            if (!recentlyDown(candidate)) {
+                return candidate;
+            }
+        }
+        return ids.get((at + 1) % ids.size());
     }
 
     private CompletableFuture<Response> send(long node, Request req) {
@@ -171,6 +190,7 @@ public final class RaftKvClient implements AutoCloseable {
         connection(node).whenComplete((c, err) -> {
             if (err != null) {
                 connections.remove(node);
+                connectFailedAt.put(node, System.nanoTime());
                 response.completeExceptionally(new IOException("connect to node " + node + " failed: " + err.getMessage()));
                 return;
             }
