@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param maxInFlightBytesPerConnection encoded bytes of requests written and not answered, per
  *                                  connection; one request is always allowed (default 64 MiB)
  * @param maxQueuedPerConnection    requests waiting for an in-flight slot, per connection; beyond it
- *                                  calls fail UNAVAILABLE at once (default 65,536)
+ *                                  an attempt fails UNAVAILABLE at once and its call backs off
+ *                                  (default 65,536)
  * @param retryPolicy               attempts and backoff (default {@link RetryPolicy#defaults()})
  * @param limits                    limits assumed until a server announces its own; {@code maxFrameBytes}
  *                                  also bounds inbound frames (default {@link ProtocolLimits#defaults()})
