@@ -301,12 +301,17 @@ final class MemTable {
         return Integer.compare(seg.get(ValueLayout.JAVA_BYTE, off + mm) & 0xFF, key.get(ValueLayout.JAVA_BYTE, mm) & 0xFF);
     }
 
-    /** The first node at or after (key, seq), or 0. */
+    /**
+     * The first node at or after (key, seq), or 0. Returns the node the last comparison was made
+     * against, never a second read of that link: a writer may link a new node there in between,
+     * and that node was never compared (found by kv-jcstress, MemTablePublishedSequenceTest).
+     */
     private int seekNode(long prefix, MemorySegment key, int keyLength, long seq) {
         int x = 0;
+        int next = 0;
         for (int level = height - 1; level >= 0; level--) {
             while (true) {
-                int next = nextAt(x, level);
+                next = nextAt(x, level);
                 if (next != 0 && compareNode(next, prefix, key, keyLength, seq) < 0) {
                     x = next;
                 } else {
@@ -314,7 +319,7 @@ final class MemTable {
                 }
             }
         }
-        return nextAt(x, 0);
+        return next;
     }
 
     /**
