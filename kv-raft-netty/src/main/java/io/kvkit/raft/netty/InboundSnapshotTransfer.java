@@ -1,5 +1,6 @@
 package io.kvkit.raft.netty;
 
+import com.google.protobuf.ByteString;
 import io.kvkit.raft.Message;
 import io.kvkit.raft.Snapshot;
 import io.kvkit.raft.storage.SnapshotChunk;
@@ -104,16 +105,17 @@ final class InboundSnapshotTransfer {
      *
      * @throws IllegalArgumentException if the chunk or the assembled snapshot is damaged
      */
-    Optional<Message> accept(long offset, byte[] bytes, int crc32c) {
+    Optional<Message> accept(long offset, ByteString bytes, int crc32c) {
         Optional<Snapshot> done;
         if (disk != null) {
             // SnapshotReceiver checks the chunk's CRC32C, the order, and the whole's CRC32C
-            done = disk.accept(new SnapshotChunk(header.snapshot().index(), header.snapshot().term(), offset, bytes, totalBytes, crc32c));
+            done = disk.accept(new SnapshotChunk(header.snapshot().index(), header.snapshot().term(), offset, bytes.toByteArray(),
+                    totalBytes, crc32c));
         } else {
             CRC32C crc = new CRC32C();
-            crc.update(bytes);
+            crc.update(bytes.asReadOnlyByteBuffer());
             if ((int) crc.getValue() != crc32c) {
-                throw new IllegalArgumentException("chunk at offset " + offset + " of " + bytes.length + " bytes failed its CRC32C");
+                throw new IllegalArgumentException("chunk at offset " + offset + " of " + bytes.size() + " bytes failed its CRC32C");
             }
             if (offset != received) {
                 throw new IllegalArgumentException("chunk at offset " + offset + " does not follow the " + received + " bytes received");
@@ -123,7 +125,7 @@ final class InboundSnapshotTransfer {
                 memory = null; // the data now belongs to the message alone
             }
         }
-        received = offset + bytes.length;
+        received = offset + bytes.size();
         if (done.isEmpty()) {
             return Optional.empty();
         }

@@ -2,7 +2,9 @@ package io.kvkit.raft.netty;
 
 import io.kvkit.raft.transport.Transport;
 import io.kvkit.raft.transport.TransportStats;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.CodedOutputStream;
 import io.kvkit.raft.Message;
 import io.kvkit.raft.MessageType;
@@ -306,7 +308,9 @@ public final class NettyTransport implements Transport {
         inboundChannels.close().awaitUninterruptibly();
         // quiet period 0: nothing more may arrive once the channels are closed
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly();
-        snapshotStaging.shutdownNow();
+        for (Runnable never : snapshotStaging.shutdownNow()) {
+            never.run(); // closed: it only releases the frame it holds
+        }
         try {
             if (!snapshotStaging.awaitTermination(5, TimeUnit.SECONDS)) {
                 LOG.warn("raft transport of node {}: snapshot staging thread still busy 5 s after close", localNode);
@@ -697,15 +701,27 @@ public final class NettyTransport implements Transport {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf frame = (ByteBuf) msg;
+            try {
+                read(ctx, frame);
+            } finally {
+                frame.release();
+            }
+        }
+
+        /**
+         * The envelope's byte fields view {@code frame} (aliasing, no copy): messages are decoded
+         * (copied out) here, and a snapshot chunk keeps the frame retained until it is staged.
+         */
+        private void read(ChannelHandlerContext ctx, ByteBuf frame) {
             RaftEnvelope env;
             int size = frame.readableBytes();
             try {
-                env = RaftEnvelope.parseFrom(CodedInputStream.newInstance(frame.nioBuffer()));
+                CodedInputStream in = UnsafeByteOperations.unsafeWrap(frame.nioBuffer()).newCodedInput();
+                in.enableAliasing(true);
+                env = RaftEnvelope.parseFrom(in);
             } catch (IOException e) {
                 reject(ctx, "a frame of " + size + " bytes is not a RaftEnvelope (" + e.getMessage() + ")");
                 return;
-            } finally {
-                frame.release();
             }
             if (env.getToNode() != localNode) {
                 reject(ctx, "a frame from node " + env.getFromNode() + " is addressed to node " + env.getToNode()
@@ -738,7 +754,7 @@ public final class NettyTransport implements Transport {
             } else if (env.hasSnapshotOffer()) {
                 onSnapshotOffer(ctx.channel(), env.getFromNode(), env.getSnapshotOffer());
             } else if (env.hasSnapshotChunk()) {
-                onSnapshotChunk(ctx.channel(), env.getSnapshotChunk());
+                onSnapshotChunk(ctx.channel(), env.getSnapshotChunk(), frame);
             }
         }
 
@@ -773,7 +789,7 @@ public final class NettyTransport implements Transport {
             InboundSnapshotTransfer t = new InboundSnapshotTransfer(from, offer.getTransferId(), groupId, header, total,
                     opts.snapshot().stagingDir());
             snapshot = t;
-            stage(ch, t, () -> {
+            stage(ch, t, null, () -> {
                 long start = t.begin();
                 t.ackedBytes = start;
                 LOG.info("node {}: receiving {}{}", localNode, t.describe(), start > 0 ? ", resuming at byte " + start : "");
@@ -781,7 +797,7 @@ public final class NettyTransport implements Transport {
             });
         }
 
-        private void onSnapshotChunk(Channel ch, RaftSnapshotChunk chunk) {
+        private void onSnapshotChunk(Channel ch, RaftSnapshotChunk chunk, ByteBuf frame) {
             InboundSnapshotTransfer t = snapshot;
             if (t == null || t.transferId != chunk.getTransferId()) {
                 rejectSnapshot(ch, "a snapshot chunk of transfer " + chunk.getTransferId() + " that was not offered on this connection"
@@ -798,9 +814,9 @@ public final class NettyTransport implements Transport {
                 return;
             }
             long offset = chunk.getOffset();
-            byte[] bytes = chunk.getData().toByteArray();
+            ByteString bytes = chunk.getData(); // a view of the frame, retained until staged
             int crc = chunk.getCrc32C();
-            stage(ch, t, () -> {
+            stage(ch, t, frame, () -> {
                 Optional<Message> done;
                 try {
                     done = t.accept(offset, bytes, crc);
@@ -809,7 +825,7 @@ public final class NettyTransport implements Transport {
                     rejectSnapshot(ch, t.describe() + ": " + e.getMessage());
                     return;
                 }
-                snapshotCounters.bytesReceived.add(bytes.length);
+                snapshotCounters.bytesReceived.add(bytes.size());
                 if (done.isPresent()) {
                     if (closed || t.cancelled) {
                         return;
@@ -828,14 +844,20 @@ public final class NettyTransport implements Transport {
             });
         }
 
-        /** Runs {@code work} on the staging thread unless the transfer is over by then; a local failure refuses it. */
-        private void stage(Channel ch, InboundSnapshotTransfer t, Runnable work) {
+        /**
+         * Runs {@code work} on the staging thread unless the transfer is over by then; a local
+         * failure refuses it. {@code frame} (if not null) stays retained until then.
+         */
+        private void stage(Channel ch, InboundSnapshotTransfer t, ByteBuf frame, Runnable work) {
+            if (frame != null) {
+                frame.retain();
+            }
             try {
                 snapshotStaging.execute(() -> {
-                    if (t.cancelled || t.failed || closed) {
-                        return;
-                    }
                     try {
+                        if (t.cancelled || t.failed || closed) {
+                            return;
+                        }
                         work.run();
                     } catch (RuntimeException | OutOfMemoryError e) {
                         // this node's problem (disk, heap), not the peer's: refuse, keep the connection
@@ -844,10 +866,16 @@ public final class NettyTransport implements Transport {
                         LOG.error("node {}: cannot stage {}: {}", localNode, t.describe(), e.toString());
                         writeAck(ch, t.fromNode, RaftSnapshotAck.newBuilder().setTransferId(t.transferId).setRefused(true)
                                 .setReason("receiver cannot stage the snapshot: " + e).build());
+                    } finally {
+                        if (frame != null) {
+                            frame.release();
+                        }
                     }
                 });
             } catch (RejectedExecutionException e) {
-                // closing
+                if (frame != null) {
+                    frame.release(); // closing
+                }
             }
         }
 

@@ -1,5 +1,6 @@
 package io.kvkit.raft.netty;
 
+import com.google.protobuf.ByteString;
 import io.kvkit.raft.ConfState;
 import io.kvkit.raft.Snapshot;
 
@@ -49,29 +50,30 @@ final class SnapshotStreamDecoder {
      * @throws IllegalArgumentException naming the source if the bytes are not a valid encoding of
      *                                  {@code totalBytes} bytes
      */
-    Snapshot feed(byte[] bytes) {
-        if (consumed + bytes.length > totalBytes) {
-            throw new IllegalArgumentException(source + ": " + (consumed + bytes.length) + " bytes, more than the "
+    Snapshot feed(ByteString bytes) {
+        int length = bytes.size();
+        if (consumed + length > totalBytes) {
+            throw new IllegalArgumentException(source + ": " + (consumed + length) + " bytes, more than the "
                     + totalBytes + " announced");
         }
         int at = 0;
-        while (at < bytes.length) {
+        while (at < length) {
             if (head != null) {
                 at += takeHead(bytes, at);
             } else if (dataFilled < data.length) {
-                int n = Math.min(bytes.length - at, data.length - dataFilled);
-                System.arraycopy(bytes, at, data, dataFilled, n);
-                crc.update(bytes, at, n);
+                int n = Math.min(length - at, data.length - dataFilled);
+                bytes.copyTo(data, at, dataFilled, n);
+                crc.update(data, dataFilled, n);
                 dataFilled += n;
                 at += n;
             } else {
-                int n = Math.min(bytes.length - at, 4 - trailerFilled);
-                System.arraycopy(bytes, at, trailer, trailerFilled, n);
+                int n = Math.min(length - at, 4 - trailerFilled);
+                bytes.copyTo(trailer, at, trailerFilled, n);
                 trailerFilled += n;
                 at += n;
             }
         }
-        consumed += bytes.length;
+        consumed += length;
         if (consumed < totalBytes) {
             return null;
         }
@@ -85,15 +87,15 @@ final class SnapshotStreamDecoder {
     }
 
     /** Copies header bytes from {@code bytes[at..]}; parses once complete. Returns how many it took. */
-    private int takeHead(byte[] bytes, int at) {
+    private int takeHead(ByteString bytes, int at) {
         int taken = 0;
-        while (head != null && at + taken < bytes.length) {
+        while (head != null && at + taken < bytes.size()) {
             int need = headBytesNeeded(); // grows as the voter and learner counts arrive
-            int n = Math.min(bytes.length - at - taken, need - headLength);
+            int n = Math.min(bytes.size() - at - taken, need - headLength);
             if (headLength + n > head.length) {
                 head = Arrays.copyOf(head, Math.max(head.length * 2, headLength + n));
             }
-            System.arraycopy(bytes, at + taken, head, headLength, n);
+            bytes.copyTo(head, at + taken, headLength, n);
             headLength += n;
             taken += n;
             if (headComplete()) {

@@ -1,10 +1,10 @@
 package io.kvkit.raft.netty;
 
+import com.google.protobuf.ByteString;
 import io.kvkit.raft.Snapshot;
 import io.kvkit.raft.storage.SnapshotCodec;
 import org.junit.jupiter.api.Test;
 
-import java.util.Arrays;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,7 +24,7 @@ class SnapshotStreamDecoderTest {
         while (at < encoded.length) {
             int n = Math.min(encoded.length - at, 1 + r.nextInt(r.nextBoolean() ? 8 : 5_000));
             assertThat(out).as("a snapshot only after the last byte").isNull();
-            out = d.feed(Arrays.copyOfRange(encoded, at, at + n));
+            out = d.feed(ByteString.copyFrom(encoded, at, n));
             at += n;
         }
         return out;
@@ -69,9 +69,9 @@ class SnapshotStreamDecoderTest {
     @Test
     void aTotalThatDisagreesWithTheFieldsIsRefused() {
         byte[] encoded = SnapshotCodec.encode(SnapshotChunkSourceTest.randomSnapshot(new Random(3)));
-        assertThatThrownBy(() -> new SnapshotStreamDecoder(encoded.length + 1L, "transfer 9").feed(encoded))
+        assertThatThrownBy(() -> new SnapshotStreamDecoder(encoded.length + 1L, "transfer 9").feed(ByteString.copyFrom(encoded)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("transfer 9");
-        assertThatThrownBy(() -> new SnapshotStreamDecoder(encoded.length - 1L, "transfer 9").feed(encoded))
+        assertThatThrownBy(() -> new SnapshotStreamDecoder(encoded.length - 1L, "transfer 9").feed(ByteString.copyFrom(encoded)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than the");
     }
 }
