@@ -86,7 +86,7 @@ final class GroupReplica {
         this.config = node.config();
         this.proposals = new ProposalQueue(config.maxPendingProposalsPerGroup());
         this.appliedWaiters = new AppliedIndexWaiters(core.appliedIndex());
-        this.applyQueue = new ApplyQueue(node.applyPool());
+        this.applyQueue = new ApplyQueue(node.applyPool(), this::applyFailed);
         this.membership = new MembershipHistory(core.appliedIndex(), core.confState());
         this.nextProposalId = proposalIdBase;
         this.appliedOnApplyThread = core.appliedIndex();
@@ -546,6 +546,17 @@ final class GroupReplica {
             byte[] data = stateMachine.snapshot();
             post(() -> compact(applied, data));
         }
+    }
+
+    /**
+     * Apply thread: the state machine threw outside a command (restore, snapshot, membership) or
+     * the log held an entry it cannot decode. Its state is unknown, so this member stops; the
+     * rest of the node carries on.
+     */
+    private void applyFailed(Throwable t) {
+        node.log().log(System.Logger.Level.ERROR, "group " + groupId + " on node " + node.nodeId()
+                + ": applying failed; the member stops", t);
+        node.groupFailed(this, t);
     }
 
     // ------------------------------------------------------------------ stop

@@ -193,6 +193,18 @@ public final class RaftNode implements AutoCloseable {
         return done;
     }
 
+    /** The group's apply stage failed: stop the member (keeping its log), fail its requests. */
+    void groupFailed(GroupReplica g, Throwable t) {
+        if (groups.remove(g.groupId(), g)) {
+            handles.remove(g.groupId());
+            Worker w = g.worker();
+            w.post(() -> {
+                w.remove(g.groupId());
+                g.close(new RaftGroupClosedException(g.groupId(), "its state machine failed: " + t));
+            });
+        }
+    }
+
     /** The handle of a hosted group, or null. */
     public RaftGroup group(long groupId) {
         return handles.get(groupId);

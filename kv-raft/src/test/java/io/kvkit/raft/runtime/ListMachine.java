@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /** Test state machine: the list of applied commands; replies with the index; its snapshot is the list. */
-final class ListMachine implements GroupStateMachine {
+class ListMachine implements GroupStateMachine {
     private final List<String> items = new ArrayList<>();
     private int restores;
     /** While non-null, apply waits for it: lets a test hold a member's state machine behind. */

@@ -106,4 +106,54 @@ class RaftNodeLifecycleTest {
                     .hasMessageContaining("not hosted");
         }
     }
+
+    @Test
+    void proposalsBeyondTheInFlightLimitAreRefusedAtOnce() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(3, 36, cfg -> cfg.withMaxPendingProposalsPerGroup(3))) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "x");
+            long leader = c.awaitLeader(G);
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            c.machine(leader, G).gate = gate; // replies wait: the three proposals stay in flight
+            try {
+                var f1 = c.group(leader, G).propose(bytes("p1"));
+                var f2 = c.group(leader, G).propose(bytes("p2"));
+                var f3 = c.group(leader, G).propose(bytes("p3"));
+                var f4 = c.group(leader, G).propose(bytes("p4"));
+                assertThatThrownBy(f4::join).hasCauseInstanceOf(ProposalQueueFullException.class)
+                        .hasMessageContaining("maxPendingProposalsPerGroup");
+                gate.countDown();
+                f1.get(30, TimeUnit.SECONDS);
+                f2.get(30, TimeUnit.SECONDS);
+                f3.get(30, TimeUnit.SECONDS);
+            } finally {
+                gate.countDown();
+            }
+            c.group(leader, G).propose(bytes("p5")).get(30, TimeUnit.SECONDS); // slots were given back
+        }
+    }
+
+    @Test
+    void aStateMachineThatThrowsOutsideACommandStopsItsMemberOnly() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(3, 37, cfg -> cfg)) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "x");
+            ListMachine broken = new ListMachine() {
+                @Override
+                public void applyMembership(long index, ConfState membership) {
+                    throw new IllegalStateException("cannot record the membership");
+                }
+            };
+            RaftNode n1 = c.nodes.get(1L);
+            long solo = G + 100;
+            RaftGroup g = n1.startGroup(solo, new ConfState(List.of(1L), List.of()), broken);
+            await("the single member to lead", () -> g.status().role() == io.kvkit.raft.Role.LEADER);
+            g.propose(bytes("y")).get(30, TimeUnit.SECONDS);
+            var change = g.proposeConfChange(new ConfChange(ConfChange.Type.ADD_LEARNER, 5));
+            assertThatThrownBy(() -> change.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(RaftGroupClosedException.class);
+            await("the broken member to be stopped", () -> n1.group(solo) == null);
+            assertThat(n1.isClosed()).isFalse();
+            c.proposeUntilAcked(G, "the other group is still fine");
+        }
+    }
 }
