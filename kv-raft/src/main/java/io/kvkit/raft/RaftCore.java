@@ -249,6 +249,18 @@ public final class RaftCore {
         stepInternal(Message.of(MessageType.TRANSFER_LEADER).from(transferee).to(id).build());
     }
 
+    /**
+     * Host hook: forgets this leader's read lease, and acknowledgements of heartbeat rounds
+     * already sent can no longer restore it; the next lease read needs a new round. For hosts that
+     * stop ticking a group for a while (quiescence): the lease is measured in this node's ticks,
+     * which did not run meanwhile, so a lease from before the pause would outlive it. ReadIndex
+     * requests are unaffected. Does nothing on a follower.
+     */
+    public void expireLease() {
+        checkNoOutstandingReady();
+        reads.expireLease();
+    }
+
     public void reportUnreachable(long peer) {
         checkNoOutstandingReady();
         stepInternal(Message.of(MessageType.UNREACHABLE).from(peer).to(id).build());

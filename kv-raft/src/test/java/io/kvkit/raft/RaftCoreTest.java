@@ -236,6 +236,56 @@ class RaftCoreTest {
         assertThat(c.core(1).hasLease()).isFalse();
     }
 
+    /**
+     * The hook a multi-Raft host calls when it stops or resumes ticking a group (quiescence): a
+     * lease measured in ticks that did not run must not survive, not even through late
+     * acknowledgements of a heartbeat round sent before the hook was called.
+     */
+    @Test
+    void expiredLeaseIsNotRevivedByAcknowledgementsOfEarlierRounds() {
+        TestCluster c = new TestCluster(3, o -> o.withReadOnlyMode(ReadOnlyMode.LEASE_BASED));
+        for (long id = 1; id <= 3; id++) {
+            for (int i = 0; i < 10; i++) {
+                c.core(id).tick(); // sit out the restart guard
+                while (c.core(id).hasReady()) {
+                    c.handle(id);
+                }
+            }
+        }
+        c.inFlight.clear();
+        c.leaderElected(1);
+        c.core(1).tick();
+        c.stabilize();
+        assertThat(c.core(1).hasLease()).isTrue();
+        // a heartbeat round goes out and is acknowledged, but the acknowledgements are held back
+        c.core(1).tick();
+        while (c.core(1).hasReady()) {
+            c.handle(1);
+        }
+        List<Message> heartbeats = new ArrayList<>(c.inFlight);
+        c.inFlight.clear();
+        assertThat(heartbeats).isNotEmpty().allMatch(m -> m.type() == MessageType.HEARTBEAT);
+        for (Message m : heartbeats) {
+            c.core(m.to()).step(m);
+            while (c.core(m.to()).hasReady()) {
+                c.handle(m.to());
+            }
+        }
+        List<Message> acks = new ArrayList<>(c.inFlight);
+        c.inFlight.clear();
+        c.core(1).expireLease();
+        assertThat(c.core(1).hasLease()).isFalse();
+        for (Message a : acks) {
+            c.core(1).step(a);
+        }
+        c.stabilize();
+        assertThat(c.core(1).hasLease()).isFalse();
+        // a round sent after the hook restores it
+        c.core(1).tick();
+        c.stabilize();
+        assertThat(c.core(1).hasLease()).isTrue();
+    }
+
     /** PITFALLS #15 (etcd 8349efa): a Ready that installs a snapshot carries no committed entries to apply. */
     @Test
     void snapshotIsNotMixedWithCommittedEntries() {
