@@ -13,6 +13,8 @@ import io.kvkit.raft.Ready;
 import io.kvkit.raft.Role;
 import io.kvkit.raft.Snapshot;
 import io.kvkit.raft.storage.RaftLogStorage;
+import io.kvkit.raft.tracker.Progress;
+import io.kvkit.raft.tracker.ProgressState;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +34,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link ApplyQueue} and {@link AppliedIndexWaiters}.
  */
 final class GroupReplica {
+
+    /**
+     * Context of the heartbeat a leader sends when it quiesces its group (the core copies it into
+     * the answers). Heartbeat rounds of the core are numbered from 1, so a negative context is
+     * never one of them, and the leader's core ignores it in the answers.
+     */
+    static final long QUIESCE_CONTEXT = -1;
 
     private record PendingProposal(CompletableFuture<byte[]> future, long term, boolean forwarded, long deadlineTick) {
     }
@@ -70,6 +79,12 @@ final class GroupReplica {
     private long lastTerm;
     private Role lastRole;
     boolean dirty;
+    /** Not ticking: idle leader and caught-up followers agreed to stop until something happens. */
+    private boolean quiesced;
+    /** The leader when this member quiesced (itself on the leader). */
+    private long quiescedLeader;
+    /** Consecutive ticks this leader had nothing to do. */
+    private int idleTicks;
 
     // apply thread only
     private long appliedOnApplyThread;
@@ -164,8 +179,19 @@ final class GroupReplica {
             n++;
             if (o instanceof Message m) {
                 inboxMessages.decrementAndGet();
+                boolean quiesceHeartbeat = m.type() == MessageType.HEARTBEAT && m.context() == QUIESCE_CONTEXT;
+                // A heartbeat response needs no ticks from the leader (anything it triggers is a
+                // message, which wakes the follower); it arrives late when the leader quiesced
+                // just after a regular heartbeat, and must not wake it then.
+                if (!quiesceHeartbeat && m.type() != MessageType.HEARTBEAT_RESPONSE) {
+                    wake();
+                }
                 stepSafely(m);
+                if (quiesceHeartbeat) {
+                    maybeQuiesceAsFollower(m);
+                }
             } else {
+                wake();
                 ((Runnable) o).run();
             }
             if (closed) {
@@ -175,11 +201,13 @@ final class GroupReplica {
         List<ProposalQueue.Proposal> props = new ArrayList<>();
         proposals.drainTo(props, max);
         if (!props.isEmpty()) {
+            wake();
             handleProposals(props);
         }
         List<ReadIndexBatcher.ReadRequest> rs = new ArrayList<>();
         reads.drainTo(rs, max);
         if (!rs.isEmpty()) {
+            wake();
             handleReads(rs);
         }
         if (!inbox.isEmpty() || !proposals.isEmpty() || reads.hasIncoming()) {
@@ -259,13 +287,101 @@ final class GroupReplica {
         }
     }
 
-    /** Ticks the core {@code n} times and runs the timers of pending requests. */
+    /** Ticks the core {@code n} times and runs the timers of pending requests. Not while quiesced. */
     void tick(int n, long nowTick) {
         for (int i = 0; i < n; i++) {
             core.tick();
         }
         node.counters().groupTicks.add(n);
         expireRequests(nowTick);
+        idleTicks = leaderIdle() ? idleTicks + n : 0;
+    }
+
+    // ------------------------------------------------------------------ worker: quiescence
+
+    boolean isQuiesced() {
+        return quiesced;
+    }
+
+    long quiescedLeader() {
+        return quiescedLeader;
+    }
+
+    /**
+     * Whether this member leads and has nothing to do: every member caught up with the whole log
+     * and replicating, everything committed, no request of ours pending, no transfer running.
+     */
+    private boolean leaderIdle() {
+        if (core.role() != Role.LEADER || core.leadTransferee() != RaftCore.NONE) {
+            return false;
+        }
+        long last = core.lastIndex();
+        if (core.commitIndex() != last || !pending.isEmpty() || !pendingConfChanges.isEmpty()
+                || !pendingTransfers.isEmpty() || !reads.isEmpty() || !proposals.isEmpty() || !inbox.isEmpty()) {
+            return false;
+        }
+        ConfState cs = core.confState();
+        return allCaughtUp(cs.voters(), last) && allCaughtUp(cs.learners(), last);
+    }
+
+    private boolean allCaughtUp(List<Long> members, long last) {
+        for (long m : members) {
+            if (m == node.nodeId()) {
+                continue;
+            }
+            Progress p = core.progress(m);
+            if (p == null || p.match() != last || p.state() != ProgressState.REPLICATE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Leader, idle for {@code quiesceAfterIdleTicks}: tells every member to stop ticking (a
+     * heartbeat marked {@link #QUIESCE_CONTEXT}, which also carries the commit index) and stops
+     * ticking itself. Its lease is expired: it is measured in ticks, which stop now.
+     */
+    private void quiesceAsLeader() {
+        core.expireLease();
+        ConfState cs = core.confState();
+        List<Long> members = new ArrayList<>(cs.voters());
+        members.addAll(cs.learners());
+        for (long peer : members) {
+            if (peer != node.nodeId()) {
+                send(Message.of(MessageType.HEARTBEAT).from(node.nodeId()).to(peer).term(core.term())
+                        .commit(core.commitIndex()).context(QUIESCE_CONTEXT).build());
+            }
+        }
+        quiesced = true;
+        quiescedLeader = node.nodeId();
+        node.counters().quiesced.increment();
+    }
+
+    /** Follower, told by its leader to quiesce: does so only if it holds the whole log, committed. */
+    private void maybeQuiesceAsFollower(Message m) {
+        if (config.quiesceAfterIdleTicks() > 0 && core.role() == Role.FOLLOWER && core.leader() == m.from()
+                && core.term() == m.term() && core.commitIndex() == m.commit() && core.lastIndex() == m.commit()
+                && pending.isEmpty() && reads.isEmpty() && proposals.isEmpty() && node.liveness().isLive(m.from())) {
+            quiesced = true;
+            quiescedLeader = m.from();
+            node.counters().quiesced.increment();
+            publishStatus();
+        }
+    }
+
+    /** Starts ticking again (any input but the quiesce heartbeat does this, or the leader's node dying). */
+    void wake() {
+        if (!quiesced) {
+            return;
+        }
+        quiesced = false;
+        idleTicks = 0;
+        if (core.role() == Role.LEADER) {
+            core.expireLease(); // also after waking: no lease from before the pause
+        }
+        node.counters().woken.increment();
+        publishStatus();
     }
 
     private void expireRequests(long now) {
@@ -411,6 +527,7 @@ final class GroupReplica {
     void handOver(Ready rd) {
         if (rd.snapshot() != null) {
             membership.reset(rd.snapshot().index(), rd.snapshot().confState());
+            node.liveness().watch(rd.snapshot().confState(), System.nanoTime());
             node.counters().snapshotsInstalled.increment();
         }
         List<Entry> committed = rd.committedEntries();
@@ -420,6 +537,7 @@ final class GroupReplica {
                 Entry e = committed.get(i);
                 if (e.type() == EntryType.CONF_CHANGE) {
                     ConfState after = membership.apply(e.index(), ConfChange.decode(e.data()));
+                    node.liveness().watch(after, System.nanoTime());
                     PendingConfChange pc = pendingConfChanges.remove(e.index());
                     batch.membership(i, after, pc != null && pc.term == e.term() ? pc.future : null);
                     if (pc != null && pc.term != e.term()) {
@@ -453,8 +571,11 @@ final class GroupReplica {
         }
     }
 
-    /** After advance: notices leadership changes, settles what they decide, publishes status. */
-    void afterRound() {
+    /**
+     * After a round: notices leadership changes, settles what they decide, quiesces an idle
+     * leader once {@code settled} (it had no Ready this round), publishes status.
+     */
+    void afterRound(boolean settled) {
         Role role = core.role();
         long term = core.term();
         if (term != lastTerm || role != lastRole) {
@@ -470,6 +591,10 @@ final class GroupReplica {
                     t.future.complete(null);
                 }
             }
+        }
+        int k = config.quiesceAfterIdleTicks();
+        if (settled && !quiesced && k > 0 && idleTicks >= k && leaderIdle()) {
+            quiesceAsLeader();
         }
         publishStatus();
     }
@@ -521,7 +646,7 @@ final class GroupReplica {
 
     private void publishStatus() {
         status = new GroupStatus(groupId, node.nodeId(), core.role(), core.term(), core.leader(), core.commitIndex(),
-                0, core.lastIndex(), false);
+                0, core.lastIndex(), quiesced);
     }
 
     // ------------------------------------------------------------------ apply thread

@@ -43,6 +43,8 @@ final class Worker implements Runnable {
     private final Map<Long, GroupReplica> groups = new HashMap<>();
     private final List<GroupReplica> dirty = new ArrayList<>();
     private long nextTickAt;
+    private int livenessTicks;
+    private long deathsSeen;
     /** Ticks delivered since start: the clock of request deadlines. Written by the worker only. */
     private volatile long tickNow;
 
@@ -176,9 +178,12 @@ final class Worker implements Runnable {
         if (ticks > 0) {
             tickNow += ticks;
             for (GroupReplica g : groups.values()) {
-                g.tick(ticks, tickNow);
-                markDirty(g);
+                if (!g.isQuiesced()) {
+                    g.tick(ticks, tickNow);
+                    markDirty(g);
+                }
             }
+            livenessDuties(ticks);
             worked = true;
         }
         for (int n = scheduled.size(); n > 0; n--) {
@@ -199,6 +204,32 @@ final class Worker implements Runnable {
             worked = true;
         }
         return worked;
+    }
+
+    /**
+     * Worker 0 sends the node-pair liveness messages and sweeps for dead peers; every worker wakes
+     * its quiesced groups whose leader's node is presumed dead.
+     */
+    private void livenessDuties(int ticks) {
+        NodeLiveness liveness = node.liveness();
+        if (index == 0) {
+            livenessTicks += ticks;
+            if (livenessTicks >= node.config().livenessIntervalTicks()) {
+                livenessTicks = 0;
+                node.sendLivenessMessages();
+            }
+            liveness.sweep(System.nanoTime());
+        }
+        long deaths = liveness.deaths();
+        if (deaths != deathsSeen) {
+            deathsSeen = deaths;
+            for (GroupReplica g : groups.values()) {
+                if (g.isQuiesced() && !liveness.isLive(g.quiescedLeader())) {
+                    g.wake();
+                    markDirty(g);
+                }
+            }
+        }
     }
 
     private int dueTicks(long now) {
@@ -227,7 +258,7 @@ final class Worker implements Runnable {
                 groupsWithReady.add(g);
                 readies.add(g.core().ready());
             } else {
-                g.afterRound();
+                g.afterRound(true);
             }
         }
         dirty.clear();
@@ -260,7 +291,7 @@ final class Worker implements Runnable {
         for (int i = 0; i < n; i++) {
             GroupReplica g = groupsWithReady.get(i);
             g.core().advance(readies.get(i));
-            g.afterRound();
+            g.afterRound(false);
             // the core may have more at once (e.g. the leader's own write let it commit)
             markDirty(g);
         }
