@@ -42,6 +42,14 @@ final class GroupReplica {
      */
     static final long QUIESCE_CONTEXT = -1;
 
+    /**
+     * Context of the {@code HEARTBEAT_RESPONSE} a member sends its peers when it stops on a node
+     * that stays up: quiesced peers would otherwise wait forever for a leader that is gone (node
+     * liveness does not see it). Cores ignore a heartbeat response on a follower and a negative
+     * context on a leader; the runtime wakes the group.
+     */
+    static final long WAKE_CONTEXT = -2;
+
     private record PendingProposal(CompletableFuture<byte[]> future, long term, boolean forwarded, long deadlineTick) {
     }
 
@@ -183,7 +191,7 @@ final class GroupReplica {
                 // A heartbeat response needs no ticks from the leader (anything it triggers is a
                 // message, which wakes the follower); it arrives late when the leader quiesced
                 // just after a regular heartbeat, and must not wake it then.
-                if (!quiesceHeartbeat && m.type() != MessageType.HEARTBEAT_RESPONSE) {
+                if (!quiesceHeartbeat && (m.type() != MessageType.HEARTBEAT_RESPONSE || m.context() == WAKE_CONTEXT)) {
                     wake();
                 }
                 stepSafely(m);
@@ -686,8 +694,23 @@ final class GroupReplica {
 
     // ------------------------------------------------------------------ stop
 
-    /** Worker: fails everything pending with {@code why}; later requests fail at once. */
-    void close(RaftGroupClosedException why) {
+    /**
+     * Worker: fails everything pending with {@code why}; later requests fail at once. With
+     * {@code wakePeers} (this member stops while its node stays up) the other members are told to
+     * wake, so that they elect a leader without it if it led.
+     */
+    void close(RaftGroupClosedException why, boolean wakePeers) {
+        if (wakePeers && !closed) {
+            ConfState cs = core.confState();
+            List<Long> members = new ArrayList<>(cs.voters());
+            members.addAll(cs.learners());
+            for (long peer : members) {
+                if (peer != node.nodeId()) {
+                    send(Message.of(MessageType.HEARTBEAT_RESPONSE).from(node.nodeId()).to(peer).term(core.term())
+                            .context(WAKE_CONTEXT).build());
+                }
+            }
+        }
         closed = true;
         for (PendingProposal p : pending.values()) {
             p.future.completeExceptionally(why);

@@ -198,7 +198,7 @@ public final class RaftNode implements AutoCloseable {
         Worker w = g.worker();
         w.post(() -> {
             w.remove(groupId);
-            g.close(new RaftGroupClosedException(groupId, "stopped on node " + config.nodeId()));
+            g.close(new RaftGroupClosedException(groupId, "stopped on node " + config.nodeId()), true);
             if (delete) {
                 store.delete(groupId);
             }
@@ -214,7 +214,7 @@ public final class RaftNode implements AutoCloseable {
             Worker w = g.worker();
             w.post(() -> {
                 w.remove(g.groupId());
-                g.close(new RaftGroupClosedException(g.groupId(), "its state machine failed: " + t));
+                g.close(new RaftGroupClosedException(g.groupId(), "its state machine failed: " + t), true);
             });
         }
     }

@@ -147,7 +147,7 @@ final class Worker implements Runnable {
             node.fail(t);
         } finally {
             for (GroupReplica g : groups.values()) {
-                g.close(new RaftGroupClosedException(g.groupId(), "node " + node.nodeId() + " stopped"));
+                g.close(new RaftGroupClosedException(g.groupId(), "node " + node.nodeId() + " stopped"), false);
             }
             groups.clear();
         }

@@ -53,6 +53,23 @@ class QuiescenceTest {
     }
 
     /**
+     * The leader's member of a quiesced group stops on a node that stays up (node liveness sees
+     * nothing): it tells its peers to wake, and they elect a new leader.
+     */
+    @Test
+    void stoppingTheLeadersMemberOfAQuiescedGroupWakesTheOthers() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(3, 44, cfg -> cfg)) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "a");
+            await("the group to quiesce on every member", () -> allQuiesced(c, G));
+            long leader = c.awaitLeader(G);
+            c.nodes.get(leader).stopGroup(G).get(30, TimeUnit.SECONDS);
+            await("the others to elect a new leader", () -> c.leaderOf(G) != 0 && c.leaderOf(G) != leader);
+            c.proposeUntilAcked(G, "b");
+        }
+    }
+
+    /**
      * A leader that quiesced must not serve a lease read from the lease it held before: its ticks
      * (the lease clock) stopped. Cut off after quiescing, it wakes for the read and must confirm
      * leadership with a heartbeat round, which it cannot; meanwhile the others notice its node is
