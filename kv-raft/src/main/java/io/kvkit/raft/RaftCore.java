@@ -53,6 +53,8 @@ public final class RaftCore {
     private long pendingConfIndex;
     private long uncommittedBytes;
     private boolean leaseRevoked;
+    /** Host-set bound on committed entry bytes per Ready (see {@link #limitCommittedEntries}). */
+    private long committedEntriesBudgetBytes = Long.MAX_VALUE;
 
     private int electionElapsed;
     private int heartbeatElapsed;
@@ -261,6 +263,21 @@ public final class RaftCore {
         reads.expireLease();
     }
 
+    /**
+     * Host hook: the next Readies carry committed entries of at most {@code maxBytes} (at least
+     * one entry if {@code maxBytes > 0}; none if 0), on top of
+     * {@link RaftOptions#maxCommittedBytesPerReady()}. For hosts that apply asynchronously and
+     * bound the entries handed over but not yet applied: everything else (replication,
+     * persistence, votes) flows as usual, and the entries, committed and durable, are handed out
+     * once the budget allows. {@code Long.MAX_VALUE} removes the bound.
+     */
+    public void limitCommittedEntries(long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("committed entries budget must be >= 0 bytes, got " + maxBytes);
+        }
+        committedEntriesBudgetBytes = maxBytes;
+    }
+
     public void reportUnreachable(long peer) {
         checkNoOutstandingReady();
         stepInternal(Message.of(MessageType.UNREACHABLE).from(peer).to(id).build());
@@ -280,7 +297,7 @@ public final class RaftCore {
         flushPending();
         return !softState().equals(prevSoftState) || !hardState().equals(prevHardState)
                 || log.hasUnstableEntries() || log.unstableSnapshot() != null
-                || log.hasNextCommittedEntries() || !msgs.isEmpty() || !msgsAfterPersist.isEmpty()
+                || (committedEntriesBudgetBytes > 0 && log.hasNextCommittedEntries()) || !msgs.isEmpty() || !msgsAfterPersist.isEmpty()
                 || !readStates.isEmpty();
     }
 
@@ -292,7 +309,9 @@ public final class RaftCore {
         HardState hs = hardState();
         Ready rd = new Ready(ss.equals(prevSoftState) ? null : ss, hs.equals(prevHardState) ? null : hs,
                 readStates, log.unstableEntries(), log.unstableSnapshot(),
-                log.nextCommittedEntries(opts.maxCommittedBytesPerReady()), msgs, msgsAfterPersist);
+                committedEntriesBudgetBytes == 0 ? List.of()
+                        : log.nextCommittedEntries(Math.min(opts.maxCommittedBytesPerReady(), committedEntriesBudgetBytes)),
+                msgs, msgsAfterPersist);
         assert committedAreDurable(rd) : "committed entries must be durable before they are handed out";
         msgs = new ArrayList<>();
         msgsAfterPersist = new ArrayList<>();

@@ -286,6 +286,28 @@ class RaftCoreTest {
         assertThat(c.core(1).hasLease()).isTrue();
     }
 
+    /** The hook an asynchronously applying host uses to bound what it has handed over but not applied. */
+    @Test
+    void committedEntriesWaitWhileTheHostsApplyBudgetIsSpent() {
+        TestCluster c = new TestCluster(3, o -> o);
+        c.leaderElected(1);
+        c.core(2).limitCommittedEntries(0);
+        c.core(1).propose(b("a"));
+        c.stabilize();
+        c.core(1).propose(b("b"));
+        c.stabilize();
+        assertThat(c.core(2).commitIndex()).isEqualTo(c.core(1).commitIndex());
+        assertThat(c.applied.get(2L)).extracting(e -> new String(e.data())).doesNotContain("a", "b");
+        assertThat(c.core(2).hasReady()).isFalse(); // nothing else to do: replication went on
+        c.core(2).limitCommittedEntries(1); // at least one entry per Ready
+        assertThat(c.core(2).hasReady()).isTrue();
+        assertThat(c.handle(2).committedEntries()).hasSize(1);
+        c.core(2).limitCommittedEntries(Long.MAX_VALUE);
+        c.stabilize();
+        assertThat(c.applied.get(2L)).extracting(e -> new String(e.data())).contains("a", "b");
+        assertThat(c.core(2).appliedIndex()).isEqualTo(c.core(1).commitIndex());
+    }
+
     /** PITFALLS #15 (etcd 8349efa): a Ready that installs a snapshot carries no committed entries to apply. */
     @Test
     void snapshotIsNotMixedWithCommittedEntries() {

@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One group's member on this node, as its worker drives it. Everything not marked otherwise is
@@ -93,6 +94,11 @@ final class GroupReplica {
     private long quiescedLeader;
     /** Consecutive ticks this leader had nothing to do. */
     private int idleTicks;
+
+    /** Command bytes handed to the apply stage and not yet applied (worker adds, apply thread subtracts). */
+    private final AtomicLong applyBacklogBytes = new AtomicLong();
+    /** Set by the worker when the backlog held entries back; the apply thread then wakes it once. */
+    private final AtomicBoolean applyHeldBack = new AtomicBoolean();
 
     // apply thread only
     private long appliedOnApplyThread;
@@ -493,6 +499,27 @@ final class GroupReplica {
 
     // ------------------------------------------------------------------ worker: Ready
 
+    /**
+     * Before the core builds a Ready: how many committed bytes it may hand over, so that the
+     * apply stage never holds more than {@code maxApplyBacklogBytes} (plus one entry).
+     */
+    void budgetCommittedEntries() {
+        // flag first, backlog second (the apply thread does the reverse): whichever way they
+        // interleave, a full backlog is either seen draining here or reported by the apply thread
+        applyHeldBack.set(true);
+        long room = config.maxApplyBacklogBytes() - applyBacklogBytes.get();
+        if (room > 0) {
+            applyHeldBack.set(false);
+            core.limitCommittedEntries(room);
+        } else {
+            core.limitCommittedEntries(0);
+        }
+    }
+
+    long applyBacklogBytes() {
+        return applyBacklogBytes.get();
+    }
+
     /** Step 1: messages that may leave before the writes. */
     void sendEarly(Ready rd) {
         for (Message m : rd.messages()) {
@@ -540,7 +567,12 @@ final class GroupReplica {
         }
         List<Entry> committed = rd.committedEntries();
         if (rd.snapshot() != null || !committed.isEmpty()) {
-            ApplyBatch batch = new ApplyBatch(this, rd.snapshot(), committed);
+            long bytes = 0;
+            for (Entry e : committed) {
+                bytes += e.data().length;
+            }
+            applyBacklogBytes.addAndGet(bytes);
+            ApplyBatch batch = new ApplyBatch(this, rd.snapshot(), committed, bytes);
             for (int i = 0; i < committed.size(); i++) {
                 Entry e = committed.get(i);
                 if (e.type() == EntryType.CONF_CHANGE) {
@@ -668,11 +700,18 @@ final class GroupReplica {
         lastSnapshotIndex = index;
     }
 
-    /** Apply thread: {@code count} entries handled up to {@code applied}; wakes reads, compacts now and then. */
-    void appliedOnApplyThread(long applied, int count) {
+    /**
+     * Apply thread: {@code count} entries of {@code bytes} handled up to {@code applied}; wakes
+     * reads and a worker that held entries back, compacts now and then.
+     */
+    void appliedOnApplyThread(long applied, int count, long bytes) {
         appliedOnApplyThread = applied;
         appliedWaiters.advanceTo(applied);
         node.counters().entriesApplied.add(count);
+        long left = applyBacklogBytes.addAndGet(-bytes);
+        if (left <= config.maxApplyBacklogBytes() / 2 && applyHeldBack.compareAndSet(true, false)) {
+            post(() -> { }); // the worker builds the next Ready with room for what it held back
+        }
         long every = config.snapshotEveryEntries();
         if (every > 0 && applied - lastSnapshotIndex >= every) {
             lastSnapshotIndex = applied;

@@ -254,6 +254,7 @@ final class Worker implements Runnable {
             if (g.isClosed()) {
                 continue;
             }
+            g.budgetCommittedEntries();
             if (g.core().hasReady()) {
                 groupsWithReady.add(g);
                 readies.add(g.core().ready());

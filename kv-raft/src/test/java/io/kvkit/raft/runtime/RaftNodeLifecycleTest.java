@@ -156,4 +156,42 @@ class RaftNodeLifecycleTest {
             c.proposeUntilAcked(G, "the other group is still fine");
         }
     }
+
+    /**
+     * A follower whose state machine is stuck keeps replicating (its commit index follows the
+     * leader's) but holds at most maxApplyBacklogBytes (plus one entry) handed over and not
+     * applied; once the state machine moves again, the rest follows.
+     */
+    @Test
+    void aSlowStateMachineHoldsBackAtMostTheApplyBacklogBound() throws Exception {
+        long bound = 1024;
+        try (RuntimeCluster c = new RuntimeCluster(3, 38, cfg -> cfg.withMaxApplyBacklogBytes(bound))) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "x");
+            long leader = c.awaitLeader(G);
+            long slow = leader == 1 ? 2 : 1;
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            c.machine(slow, G).gate = gate;
+            String pad = "p".repeat(200);
+            try {
+                List<java.util.concurrent.CompletableFuture<byte[]>> fs = new java.util.ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    fs.add(c.group(leader, G).propose(bytes(i + pad)));
+                }
+                for (var f : fs) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+                long leaderCommit = c.group(leader, G).status().commitIndex();
+                await("the slow member to replicate everything", () -> c.group(slow, G).status().commitIndex() >= leaderCommit);
+                long backlog = c.group(slow, G).replica().applyBacklogBytes();
+                System.out.println("stuck state machine: " + backlog + " bytes handed over, bound " + bound);
+                assertThat(backlog).isPositive().isLessThanOrEqualTo(bound + 200 + 3 + 16);
+            } finally {
+                gate.countDown();
+                c.machine(slow, G).gate = null;
+            }
+            await("the slow member to apply everything", () -> c.machine(slow, G).items().contains(99 + pad));
+            assertThat(c.group(slow, G).replica().applyBacklogBytes()).isZero();
+        }
+    }
 }
