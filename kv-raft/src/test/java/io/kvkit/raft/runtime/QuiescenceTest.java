@@ -134,22 +134,34 @@ class QuiescenceTest {
             System.out.printf("%d groups x 3 nodes quiesced %.0f ms after the last write was acknowledged%n",
                     GROUPS, (System.nanoTime() - q0) / 1e6);
 
-            // a measuring window (not a wait for a condition): what does an idle cluster cost?
+            // A measuring window (not a wait for a condition): what does an idle cluster cost? A
+            // stall of the loaded test machine longer than the liveness timeout makes peers look dead
+            // and wakes groups for a moment; such a window is measured again (at most 5 times).
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-            long msgs0 = messagesSent(c);
-            long cpu0 = raftThreadsCpuNanos(threads);
-            long proc0 = processCpuNanos();
-            long t0 = System.nanoTime();
-            RuntimeCluster.sleep(3_000);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            double msgsPerSec = (messagesSent(c) - msgs0) / secs;
-            double raftCpu = (raftThreadsCpuNanos(threads) - cpu0) / 1e9 / secs;
-            double procCpu = (processCpuNanos() - proc0) / 1e9 / secs;
             double livenessPerSec = 3 * 2 / (c.nodes.get(1L).config().livenessIntervalTicks()
                     * c.nodes.get(1L).config().tickInterval().toMillis() / 1000.0);
-            System.out.printf("idle, quiesced: %.0f messages/s for the 3 nodes (liveness alone: %.0f/s); CPU of the "
-                            + "runtime's threads %.1f%% of one core, of the whole test JVM %.1f%%%n",
-                    msgsPerSec, livenessPerSec, 100 * raftCpu, 100 * procCpu);
+            double msgsPerSec = 0;
+            for (int attempt = 1; attempt <= 5; attempt++) {
+                long wakes0 = wakes(c);
+                long msgs0 = messagesSent(c);
+                long cpu0 = raftThreadsCpuNanos(threads);
+                long proc0 = processCpuNanos();
+                long t0 = System.nanoTime();
+                RuntimeCluster.sleep(3_000);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                msgsPerSec = (messagesSent(c) - msgs0) / secs;
+                double raftCpu = (raftThreadsCpuNanos(threads) - cpu0) / 1e9 / secs;
+                double procCpu = (processCpuNanos() - proc0) / 1e9 / secs;
+                long woke = wakes(c) - wakes0;
+                System.out.printf("idle, quiesced (window %d): %.0f messages/s for the 3 nodes (liveness alone: %.0f/s); "
+                                + "CPU of the runtime's threads %.1f%% of one core, of the whole test JVM %.1f%%; %d wake-ups%n",
+                        attempt, msgsPerSec, livenessPerSec, 100 * raftCpu, 100 * procCpu, woke);
+                if (woke == 0) {
+                    break;
+                }
+                await("every group to quiesce again", () -> c.ids.stream()
+                        .allMatch(n -> c.nodes.get(n).stats().quiescedGroups() == GROUPS));
+            }
             assertThat(msgsPerSec).isLessThan(3 * livenessPerSec);
 
             Map<Long, Integer> led = new HashMap<>();
@@ -186,6 +198,14 @@ class QuiescenceTest {
                 }
             });
         }
+    }
+
+    private static long wakes(RuntimeCluster c) {
+        long n = 0;
+        for (RaftNode node : c.nodes.values()) {
+            n += node.stats().wakes();
+        }
+        return n;
     }
 
     private static long messagesSent(RuntimeCluster c) {
