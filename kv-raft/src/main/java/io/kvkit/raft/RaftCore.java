@@ -235,8 +235,18 @@ public final class RaftCore {
      * host retries after a timeout.
      */
     public void readIndex(long context) {
+        readIndex(context, true);
+    }
+
+    /**
+     * {@link #readIndex(long)}, choosing whether a leader holding a lease (LEASE_BASED mode) may
+     * answer from it; with {@code allowLease = false} the leader always confirms with a heartbeat
+     * round, so the answer assumes nothing about clocks. The choice travels with a request a
+     * follower forwards.
+     */
+    public void readIndex(long context, boolean allowLease) {
         checkNoOutstandingReady();
-        stepInternal(Message.of(MessageType.READ_INDEX).from(id).context(context).build());
+        stepInternal(Message.of(MessageType.READ_INDEX).from(id).context(context).reject(!allowLease).build());
     }
 
     /** Starts an election now (as if the election timeout had elapsed). */
@@ -841,7 +851,7 @@ public final class RaftCore {
             respondRead(m.from(), m.context(), log.committed());
             return;
         }
-        if (hasLease()) {
+        if (!m.reject() && hasLease()) { // reject = the requester wants no clock assumption
             respondRead(m.from(), m.context(), log.committed());
             return;
         }

@@ -286,6 +286,40 @@ class RaftCoreTest {
         assertThat(c.core(1).hasLease()).isTrue();
     }
 
+    /** A read index asked for without lease is confirmed by a heartbeat round even when the leader holds a lease. */
+    @Test
+    void readIndexWithoutLeaseNeedsAHeartbeatRoundEvenUnderALease() {
+        TestCluster c = new TestCluster(3, o -> o.withReadOnlyMode(ReadOnlyMode.LEASE_BASED));
+        for (long id = 1; id <= 3; id++) {
+            for (int i = 0; i < 10; i++) {
+                c.core(id).tick(); // sit out the restart guard
+                while (c.core(id).hasReady()) {
+                    c.handle(id);
+                }
+            }
+        }
+        c.inFlight.clear();
+        c.leaderElected(1);
+        c.core(1).tick();
+        c.stabilize();
+        assertThat(c.core(1).hasLease()).isTrue();
+        c.reads.get(1L).clear();
+        c.core(1).readIndex(7, true);
+        c.core(1).readIndex(8, false);
+        c.sent.clear();
+        c.handle(1);
+        assertThat(c.reads.get(1L)).extracting(ReadState::context).containsExactly(7L); // 8 waits for a round
+        assertThat(c.sentOfType(MessageType.HEARTBEAT)).isNotEmpty();
+        c.stabilize();
+        assertThat(c.reads.get(1L)).extracting(ReadState::context).containsExactly(7L, 8L);
+        // forwarded by a follower, the choice travels with the request
+        c.reads.get(2L).clear();
+        c.core(2).readIndex(9, false);
+        c.stabilize();
+        assertThat(c.sentOfType(MessageType.READ_INDEX)).anyMatch(m -> m.context() == 9 && m.reject());
+        assertThat(c.reads.get(2L)).extracting(ReadState::context).containsExactly(9L);
+    }
+
     /** The hook an asynchronously applying host uses to bound what it has handed over but not applied. */
     @Test
     void committedEntriesWaitWhileTheHostsApplyBudgetIsSpent() {

@@ -271,7 +271,9 @@ final class GroupReplica {
     }
 
     private void handleReads(List<ReadIndexBatcher.ReadRequest> rs) {
+        // one read index per kind for all the reads of this round: with or without the lease
         List<ReadIndexBatcher.ReadRequest> batch = new ArrayList<>();
+        List<ReadIndexBatcher.ReadRequest> leaseBatch = new ArrayList<>();
         for (ReadIndexBatcher.ReadRequest r : rs) {
             switch (r.consistency()) {
                 case STALE -> r.future().complete(null);
@@ -279,7 +281,7 @@ final class GroupReplica {
                     if (core.hasLease()) {
                         appliedWaiters.await(core.commitIndex(), r.future());
                     } else if (core.role() == Role.LEADER) {
-                        batch.add(r);
+                        leaseBatch.add(r);
                     } else {
                         r.future().completeExceptionally(new NotLeaderException(groupId, node.nodeId(), core.leader()));
                     }
@@ -294,10 +296,12 @@ final class GroupReplica {
                 case FOLLOWER -> batch.add(r);
             }
         }
+        long now = worker.tickNow();
         if (!batch.isEmpty()) {
-            long now = worker.tickNow();
-            long ctx = reads.open(batch, now, now + config.requestTimeoutTicks());
-            core.readIndex(ctx);
+            core.readIndex(reads.open(batch, now, now + config.requestTimeoutTicks(), false), false);
+        }
+        if (!leaseBatch.isEmpty()) {
+            core.readIndex(reads.open(leaseBatch, now, now + config.requestTimeoutTicks(), true), true);
         }
     }
 
@@ -439,7 +443,7 @@ final class GroupReplica {
                     r.future().completeExceptionally(why);
                 }
             } else {
-                core.readIndex(reads.reissue(b, now));
+                core.readIndex(reads.reissue(b, now), b.allowLease);
             }
         }
     }
@@ -678,7 +682,7 @@ final class GroupReplica {
                 if (!again.isEmpty()) {
                     // asked again of the new leader at the next retry (the core is between Readies only
                     // after advance, so a new request waits for the retry timer)
-                    reads.open(again, worker.tickNow() - core.options().electionTimeoutTicks(), b.deadlineTick);
+                    reads.open(again, worker.tickNow() - core.options().electionTimeoutTicks(), b.deadlineTick, false);
                 }
             }
         }

@@ -241,4 +241,26 @@ class RaftNodeTest {
             assertThat(m.items()).doesNotHaveDuplicates();
         }
     }
+
+    /**
+     * In a group in lease mode, LINEARIZABLE still means "no clock assumption": a leader cut off
+     * while its lease is still valid must confirm the read with a heartbeat round, which it
+     * cannot. (Before the runtime asked the core for a read index without lease, the core answered
+     * every read index from the lease.)
+     */
+    @Test
+    void linearizableReadsNeverRestOnTheLeaseEvenInLeaseMode() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(3, 17, cfg -> cfg.withQuiesceAfterIdleTicks(0).withRaftOptions(
+                cfg.raftOptions().withReadOnlyMode(ReadOnlyMode.LEASE_BASED)))) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "a");
+            long leader = c.awaitLeader(G);
+            c.group(leader, G).read(ReadConsistency.LEASE).get(30, TimeUnit.SECONDS); // it holds a lease
+            c.isolate(leader, true);
+            CompletableFuture<Void> read = c.group(leader, G).read(ReadConsistency.LINEARIZABLE);
+            assertThatThrownBy(() -> read.get(60, TimeUnit.SECONDS)).cause()
+                    .isInstanceOfAny(NotLeaderException.class, RaftTimeoutException.class);
+            c.isolate(leader, false);
+        }
+    }
 }
