@@ -112,10 +112,10 @@ public final class RaftNode implements AutoCloseable {
             throw new IllegalArgumentException("the transport is for node " + transport.localNode()
                     + " but this node is " + config.nodeId());
         }
+        transport.start(); // before any worker can send (the Transport contract)
         for (Worker w : workers) {
             w.start();
         }
-        transport.start();
     }
 
     // ------------------------------------------------------------------ groups
