@@ -42,7 +42,7 @@ final class Worker implements Runnable {
     // worker thread only
     private final Map<Long, GroupReplica> groups = new HashMap<>();
     private final List<GroupReplica> dirty = new ArrayList<>();
-    private long nextTickAt;
+    private TickClock clock;
     private int livenessTicks;
     private long deathsSeen;
     /** Ticks delivered since start: the clock of request deadlines. Written by the worker only. */
@@ -57,7 +57,7 @@ final class Worker implements Runnable {
     }
 
     void start() {
-        nextTickAt = System.nanoTime() + tickNanos;
+        clock = new TickClock(tickNanos, maxCatchUpTicks, System.nanoTime());
         thread.start();
     }
 
@@ -174,7 +174,7 @@ final class Worker implements Runnable {
             worked = true;
         }
         // ticks first: a worker back from a pause must expire leases before it answers a read
-        int ticks = dueTicks(System.nanoTime());
+        int ticks = clock.due(System.nanoTime());
         if (ticks > 0) {
             tickNow += ticks;
             for (GroupReplica g : groups.values()) {
@@ -230,20 +230,6 @@ final class Worker implements Runnable {
                 }
             }
         }
-    }
-
-    private int dueTicks(long now) {
-        if (now - nextTickAt < 0) {
-            return 0;
-        }
-        long due = (now - nextTickAt) / tickNanos + 1;
-        if (due > maxCatchUpTicks) {
-            // a long pause: deliver the cap (every timer fires) and forget the rest
-            nextTickAt = now + tickNanos;
-            return maxCatchUpTicks;
-        }
-        nextTickAt += due * tickNanos;
-        return (int) due;
     }
 
     private void carryOutReadies() {
@@ -306,7 +292,7 @@ final class Worker implements Runnable {
             if (!scheduled.isEmpty() || !control.isEmpty() || !unreachable.isEmpty() || stopping) {
                 return;
             }
-            long wait = nextTickAt - System.nanoTime();
+            long wait = clock.nanosUntilNextTick(System.nanoTime());
             if (wait > 0) {
                 LockSupport.parkNanos(this, wait);
             }
