@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param entries    entries carried (APPEND, PROPOSE)
  * @param commit     the leader's commit index (APPEND, HEARTBEAT)
  * @param snapshot   the snapshot (SNAPSHOT), else null
- * @param reject     whether the request was refused
+ * @param reject     whether the request was refused; on READ_INDEX: the leader must confirm
+ *                   with a heartbeat round even if it holds a lease
  * @param rejectHint APPEND_RESPONSE reject: the index the follower suggests probing at
  * @param context    request context: read-request id (READ_INDEX*), heartbeat round
  *                   (HEARTBEAT*), or 1 for a campaign forced by leadership transfer (VOTE*)
@@ -71,7 +72,7 @@ public record Message(MessageType type, long from, long to, long term, long logT
             case HEARTBEAT_RESPONSE -> sb.append(" round:").append(context);
             case SNAPSHOT -> sb.append(' ').append(snapshot);
             case PROPOSE -> sb.append(" entries:").append(entries);
-            case READ_INDEX -> sb.append(" ctx:").append(context);
+            case READ_INDEX -> sb.append(" ctx:").append(context).append(reject ? " no-lease" : "");
             case READ_INDEX_RESPONSE -> sb.append(" ctx:").append(context).append(" index:").append(index);
             case SNAPSHOT_STATUS -> sb.append(reject ? " failed" : " ok");
             default -> {

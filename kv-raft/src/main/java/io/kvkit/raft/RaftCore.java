@@ -53,6 +53,8 @@ public final class RaftCore {
     private long pendingConfIndex;
     private long uncommittedBytes;
     private boolean leaseRevoked;
+    /** Host-set bound on committed entry bytes per Ready (see {@link #limitCommittedEntries}). */
+    private long committedEntriesBudgetBytes = Long.MAX_VALUE;
 
     private int electionElapsed;
     private int heartbeatElapsed;
@@ -233,8 +235,18 @@ public final class RaftCore {
      * host retries after a timeout.
      */
     public void readIndex(long context) {
+        readIndex(context, true);
+    }
+
+    /**
+     * {@link #readIndex(long)}, choosing whether a leader holding a lease (LEASE_BASED mode) may
+     * answer from it; with {@code allowLease = false} the leader always confirms with a heartbeat
+     * round, so the answer assumes nothing about clocks. The choice travels with a request a
+     * follower forwards.
+     */
+    public void readIndex(long context, boolean allowLease) {
         checkNoOutstandingReady();
-        stepInternal(Message.of(MessageType.READ_INDEX).from(id).context(context).build());
+        stepInternal(Message.of(MessageType.READ_INDEX).from(id).context(context).reject(!allowLease).build());
     }
 
     /** Starts an election now (as if the election timeout had elapsed). */
@@ -247,6 +259,33 @@ public final class RaftCore {
     public void transferLeadership(long transferee) {
         checkNoOutstandingReady();
         stepInternal(Message.of(MessageType.TRANSFER_LEADER).from(transferee).to(id).build());
+    }
+
+    /**
+     * Host hook: forgets this leader's read lease, and acknowledgements of heartbeat rounds
+     * already sent can no longer restore it; the next lease read needs a new round. For hosts that
+     * stop ticking a group for a while (quiescence): the lease is measured in this node's ticks,
+     * which did not run meanwhile, so a lease from before the pause would outlive it. ReadIndex
+     * requests are unaffected. Does nothing on a follower.
+     */
+    public void expireLease() {
+        checkNoOutstandingReady();
+        reads.expireLease();
+    }
+
+    /**
+     * Host hook: the next Readies carry committed entries of at most {@code maxBytes} (at least
+     * one entry if {@code maxBytes > 0}; none if 0), on top of
+     * {@link RaftOptions#maxCommittedBytesPerReady()}. For hosts that apply asynchronously and
+     * bound the entries handed over but not yet applied: everything else (replication,
+     * persistence, votes) flows as usual, and the entries, committed and durable, are handed out
+     * once the budget allows. {@code Long.MAX_VALUE} removes the bound.
+     */
+    public void limitCommittedEntries(long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("committed entries budget must be >= 0 bytes, got " + maxBytes);
+        }
+        committedEntriesBudgetBytes = maxBytes;
     }
 
     public void reportUnreachable(long peer) {
@@ -268,7 +307,7 @@ public final class RaftCore {
         flushPending();
         return !softState().equals(prevSoftState) || !hardState().equals(prevHardState)
                 || log.hasUnstableEntries() || log.unstableSnapshot() != null
-                || log.hasNextCommittedEntries() || !msgs.isEmpty() || !msgsAfterPersist.isEmpty()
+                || (committedEntriesBudgetBytes > 0 && log.hasNextCommittedEntries()) || !msgs.isEmpty() || !msgsAfterPersist.isEmpty()
                 || !readStates.isEmpty();
     }
 
@@ -280,7 +319,9 @@ public final class RaftCore {
         HardState hs = hardState();
         Ready rd = new Ready(ss.equals(prevSoftState) ? null : ss, hs.equals(prevHardState) ? null : hs,
                 readStates, log.unstableEntries(), log.unstableSnapshot(),
-                log.nextCommittedEntries(opts.maxCommittedBytesPerReady()), msgs, msgsAfterPersist);
+                committedEntriesBudgetBytes == 0 ? List.of()
+                        : log.nextCommittedEntries(Math.min(opts.maxCommittedBytesPerReady(), committedEntriesBudgetBytes)),
+                msgs, msgsAfterPersist);
         assert committedAreDurable(rd) : "committed entries must be durable before they are handed out";
         msgs = new ArrayList<>();
         msgsAfterPersist = new ArrayList<>();
@@ -810,7 +851,7 @@ public final class RaftCore {
             respondRead(m.from(), m.context(), log.committed());
             return;
         }
-        if (hasLease()) {
+        if (!m.reject() && hasLease()) { // reject = the requester wants no clock assumption
             respondRead(m.from(), m.context(), log.committed());
             return;
         }

@@ -29,6 +29,8 @@ final class ReadIndexQueue {
     private boolean roundRequested;
     private long confirmedRound;
     private long leaseStartTick = Long.MIN_VALUE;
+    /** Rounds up to this one may confirm reads but never start a lease (see {@link #expireLease}). */
+    private long leaseFloorRound;
     /** Bound on remembered round send times (older unconfirmed rounds are forgotten). */
     private static final int MAX_TRACKED_ROUNDS = 1024;
 
@@ -68,7 +70,7 @@ final class ReadIndexQueue {
         if (q > confirmedRound) {
             confirmedRound = q;
             Long sent = roundSentTick.get(q);
-            if (sent != null) {
+            if (sent != null && q > leaseFloorRound) {
                 leaseStartTick = Math.max(leaseStartTick, sent);
             }
             roundSentTick.headMap(q, true).clear();
@@ -78,6 +80,15 @@ final class ReadIndexQueue {
             out.add(queue.pollFirst());
         }
         return out;
+    }
+
+    /**
+     * Forgets the lease; acknowledgements of rounds sent so far still confirm ReadIndex requests
+     * (that needs no clock) but can no longer start a lease, which a later round must do.
+     */
+    void expireLease() {
+        leaseStartTick = Long.MIN_VALUE;
+        leaseFloorRound = round;
     }
 
     long leaseStartTick() {

@@ -236,6 +236,112 @@ class RaftCoreTest {
         assertThat(c.core(1).hasLease()).isFalse();
     }
 
+    /**
+     * The hook a multi-Raft host calls when it stops or resumes ticking a group (quiescence): a
+     * lease measured in ticks that did not run must not survive, not even through late
+     * acknowledgements of a heartbeat round sent before the hook was called.
+     */
+    @Test
+    void expiredLeaseIsNotRevivedByAcknowledgementsOfEarlierRounds() {
+        TestCluster c = new TestCluster(3, o -> o.withReadOnlyMode(ReadOnlyMode.LEASE_BASED));
+        for (long id = 1; id <= 3; id++) {
+            for (int i = 0; i < 10; i++) {
+                c.core(id).tick(); // sit out the restart guard
+                while (c.core(id).hasReady()) {
+                    c.handle(id);
+                }
+            }
+        }
+        c.inFlight.clear();
+        c.leaderElected(1);
+        c.core(1).tick();
+        c.stabilize();
+        assertThat(c.core(1).hasLease()).isTrue();
+        // a heartbeat round goes out and is acknowledged, but the acknowledgements are held back
+        c.core(1).tick();
+        while (c.core(1).hasReady()) {
+            c.handle(1);
+        }
+        List<Message> heartbeats = new ArrayList<>(c.inFlight);
+        c.inFlight.clear();
+        assertThat(heartbeats).isNotEmpty().allMatch(m -> m.type() == MessageType.HEARTBEAT);
+        for (Message m : heartbeats) {
+            c.core(m.to()).step(m);
+            while (c.core(m.to()).hasReady()) {
+                c.handle(m.to());
+            }
+        }
+        List<Message> acks = new ArrayList<>(c.inFlight);
+        c.inFlight.clear();
+        c.core(1).expireLease();
+        assertThat(c.core(1).hasLease()).isFalse();
+        for (Message a : acks) {
+            c.core(1).step(a);
+        }
+        c.stabilize();
+        assertThat(c.core(1).hasLease()).isFalse();
+        // a round sent after the hook restores it
+        c.core(1).tick();
+        c.stabilize();
+        assertThat(c.core(1).hasLease()).isTrue();
+    }
+
+    /** A read index asked for without lease is confirmed by a heartbeat round even when the leader holds a lease. */
+    @Test
+    void readIndexWithoutLeaseNeedsAHeartbeatRoundEvenUnderALease() {
+        TestCluster c = new TestCluster(3, o -> o.withReadOnlyMode(ReadOnlyMode.LEASE_BASED));
+        for (long id = 1; id <= 3; id++) {
+            for (int i = 0; i < 10; i++) {
+                c.core(id).tick(); // sit out the restart guard
+                while (c.core(id).hasReady()) {
+                    c.handle(id);
+                }
+            }
+        }
+        c.inFlight.clear();
+        c.leaderElected(1);
+        c.core(1).tick();
+        c.stabilize();
+        assertThat(c.core(1).hasLease()).isTrue();
+        c.reads.get(1L).clear();
+        c.core(1).readIndex(7, true);
+        c.core(1).readIndex(8, false);
+        c.sent.clear();
+        c.handle(1);
+        assertThat(c.reads.get(1L)).extracting(ReadState::context).containsExactly(7L); // 8 waits for a round
+        assertThat(c.sentOfType(MessageType.HEARTBEAT)).isNotEmpty();
+        c.stabilize();
+        assertThat(c.reads.get(1L)).extracting(ReadState::context).containsExactly(7L, 8L);
+        // forwarded by a follower, the choice travels with the request
+        c.reads.get(2L).clear();
+        c.core(2).readIndex(9, false);
+        c.stabilize();
+        assertThat(c.sentOfType(MessageType.READ_INDEX)).anyMatch(m -> m.context() == 9 && m.reject());
+        assertThat(c.reads.get(2L)).extracting(ReadState::context).containsExactly(9L);
+    }
+
+    /** The hook an asynchronously applying host uses to bound what it has handed over but not applied. */
+    @Test
+    void committedEntriesWaitWhileTheHostsApplyBudgetIsSpent() {
+        TestCluster c = new TestCluster(3, o -> o);
+        c.leaderElected(1);
+        c.core(2).limitCommittedEntries(0);
+        c.core(1).propose(b("a"));
+        c.stabilize();
+        c.core(1).propose(b("b"));
+        c.stabilize();
+        assertThat(c.core(2).commitIndex()).isEqualTo(c.core(1).commitIndex());
+        assertThat(c.applied.get(2L)).extracting(e -> new String(e.data())).doesNotContain("a", "b");
+        assertThat(c.core(2).hasReady()).isFalse(); // nothing else to do: replication went on
+        c.core(2).limitCommittedEntries(1); // at least one entry per Ready
+        assertThat(c.core(2).hasReady()).isTrue();
+        assertThat(c.handle(2).committedEntries()).hasSize(1);
+        c.core(2).limitCommittedEntries(Long.MAX_VALUE);
+        c.stabilize();
+        assertThat(c.applied.get(2L)).extracting(e -> new String(e.data())).contains("a", "b");
+        assertThat(c.core(2).appliedIndex()).isEqualTo(c.core(1).commitIndex());
+    }
+
     /** PITFALLS #15 (etcd 8349efa): a Ready that installs a snapshot carries no committed entries to apply. */
     @Test
     void snapshotIsNotMixedWithCommittedEntries() {

@@ -18,6 +18,7 @@ final class ApplyBatch implements ApplyQueue.Task {
     private final GroupReplica group;
     private final Snapshot snapshot;
     private final List<Entry> entries;
+    private final long bytes;
     /** Per entry: the proposal future to complete (command entries) or null. */
     private final CompletableFuture<byte[]>[] replies;
     /** Per entry: the membership after it (conf change entries) or null. */
@@ -26,8 +27,9 @@ final class ApplyBatch implements ApplyQueue.Task {
     private final CompletableFuture<ConfState>[] confReplies;
 
     @SuppressWarnings("unchecked")
-    ApplyBatch(GroupReplica group, Snapshot snapshot, List<Entry> entries) {
+    ApplyBatch(GroupReplica group, Snapshot snapshot, List<Entry> entries, long bytes) {
         this.group = group;
+        this.bytes = bytes;
         this.snapshot = snapshot;
         this.entries = entries;
         this.replies = new CompletableFuture[entries.size()];
@@ -81,7 +83,7 @@ final class ApplyBatch implements ApplyQueue.Task {
             }
             applied = e.index();
         }
-        group.appliedOnApplyThread(applied, entries.size());
+        group.appliedOnApplyThread(applied, entries.size(), bytes);
     }
 
     private void completeUnknown(int i) {

@@ -4,6 +4,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Hand-off of one group's apply work from its worker to a shared apply pool, keeping it a FIFO
@@ -27,10 +28,13 @@ final class ApplyQueue {
     private final ConcurrentLinkedQueue<Task> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Executor pool;
+    private final Consumer<Throwable> onFailure;
     private volatile boolean closed;
 
-    ApplyQueue(Executor pool) {
+    /** @param onFailure told (once per failing task) when a task throws; the queue is closed by then */
+    ApplyQueue(Executor pool, Consumer<Throwable> onFailure) {
         this.pool = pool;
+        this.onFailure = onFailure;
     }
 
     /** Queues {@code t} behind every task queued before it. Any thread. */
@@ -71,7 +75,17 @@ final class ApplyQueue {
                 }
                 return;
             }
-            t.run();
+            try {
+                t.run();
+            } catch (Throwable e) {
+                // the state machine is in an unknown state: apply nothing more for this group
+                closed = true;
+                scheduled.set(false);
+                t.abandon();
+                abandonAll();
+                onFailure.accept(e);
+                return;
+            }
             if (++n == TASKS_PER_TURN) {
                 scheduled.set(false);
                 schedule();

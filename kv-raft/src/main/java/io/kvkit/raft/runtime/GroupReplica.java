@@ -13,6 +13,8 @@ import io.kvkit.raft.Ready;
 import io.kvkit.raft.Role;
 import io.kvkit.raft.Snapshot;
 import io.kvkit.raft.storage.RaftLogStorage;
+import io.kvkit.raft.tracker.Progress;
+import io.kvkit.raft.tracker.ProgressState;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One group's member on this node, as its worker drives it. Everything not marked otherwise is
@@ -32,6 +35,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link ApplyQueue} and {@link AppliedIndexWaiters}.
  */
 final class GroupReplica {
+
+    /**
+     * Context of the heartbeat a leader sends when it quiesces its group (the core copies it into
+     * the answers). Heartbeat rounds of the core are numbered from 1, so a negative context is
+     * never one of them, and the leader's core ignores it in the answers.
+     */
+    static final long QUIESCE_CONTEXT = -1;
+
+    /**
+     * Context of the {@code HEARTBEAT_RESPONSE} a member sends its peers when it stops on a node
+     * that stays up: quiesced peers would otherwise wait forever for a leader that is gone (node
+     * liveness does not see it). Cores ignore a heartbeat response on a follower and a negative
+     * context on a leader; the runtime wakes the group.
+     */
+    static final long WAKE_CONTEXT = -2;
 
     private record PendingProposal(CompletableFuture<byte[]> future, long term, boolean forwarded, long deadlineTick) {
     }
@@ -70,6 +88,17 @@ final class GroupReplica {
     private long lastTerm;
     private Role lastRole;
     boolean dirty;
+    /** Not ticking: idle leader and caught-up followers agreed to stop until something happens. */
+    private boolean quiesced;
+    /** The leader when this member quiesced (itself on the leader). */
+    private long quiescedLeader;
+    /** Consecutive ticks this leader had nothing to do. */
+    private int idleTicks;
+
+    /** Command bytes handed to the apply stage and not yet applied (worker adds, apply thread subtracts). */
+    private final AtomicLong applyBacklogBytes = new AtomicLong();
+    /** Set by the worker when the backlog held entries back; the apply thread then wakes it once. */
+    private final AtomicBoolean applyHeldBack = new AtomicBoolean();
 
     // apply thread only
     private long appliedOnApplyThread;
@@ -86,7 +115,7 @@ final class GroupReplica {
         this.config = node.config();
         this.proposals = new ProposalQueue(config.maxPendingProposalsPerGroup());
         this.appliedWaiters = new AppliedIndexWaiters(core.appliedIndex());
-        this.applyQueue = new ApplyQueue(node.applyPool());
+        this.applyQueue = new ApplyQueue(node.applyPool(), this::applyFailed);
         this.membership = new MembershipHistory(core.appliedIndex(), core.confState());
         this.nextProposalId = proposalIdBase;
         this.appliedOnApplyThread = core.appliedIndex();
@@ -164,8 +193,19 @@ final class GroupReplica {
             n++;
             if (o instanceof Message m) {
                 inboxMessages.decrementAndGet();
+                boolean quiesceHeartbeat = m.type() == MessageType.HEARTBEAT && m.context() == QUIESCE_CONTEXT;
+                // A heartbeat response needs no ticks from the leader (anything it triggers is a
+                // message, which wakes the follower); it arrives late when the leader quiesced
+                // just after a regular heartbeat, and must not wake it then.
+                if (!quiesceHeartbeat && (m.type() != MessageType.HEARTBEAT_RESPONSE || m.context() == WAKE_CONTEXT)) {
+                    wake();
+                }
                 stepSafely(m);
+                if (quiesceHeartbeat) {
+                    maybeQuiesceAsFollower(m);
+                }
             } else {
+                wake();
                 ((Runnable) o).run();
             }
             if (closed) {
@@ -175,11 +215,13 @@ final class GroupReplica {
         List<ProposalQueue.Proposal> props = new ArrayList<>();
         proposals.drainTo(props, max);
         if (!props.isEmpty()) {
+            wake();
             handleProposals(props);
         }
         List<ReadIndexBatcher.ReadRequest> rs = new ArrayList<>();
         reads.drainTo(rs, max);
         if (!rs.isEmpty()) {
+            wake();
             handleReads(rs);
         }
         if (!inbox.isEmpty() || !proposals.isEmpty() || reads.hasIncoming()) {
@@ -229,7 +271,9 @@ final class GroupReplica {
     }
 
     private void handleReads(List<ReadIndexBatcher.ReadRequest> rs) {
+        // one read index per kind for all the reads of this round: with or without the lease
         List<ReadIndexBatcher.ReadRequest> batch = new ArrayList<>();
+        List<ReadIndexBatcher.ReadRequest> leaseBatch = new ArrayList<>();
         for (ReadIndexBatcher.ReadRequest r : rs) {
             switch (r.consistency()) {
                 case STALE -> r.future().complete(null);
@@ -237,7 +281,7 @@ final class GroupReplica {
                     if (core.hasLease()) {
                         appliedWaiters.await(core.commitIndex(), r.future());
                     } else if (core.role() == Role.LEADER) {
-                        batch.add(r);
+                        leaseBatch.add(r);
                     } else {
                         r.future().completeExceptionally(new NotLeaderException(groupId, node.nodeId(), core.leader()));
                     }
@@ -252,20 +296,110 @@ final class GroupReplica {
                 case FOLLOWER -> batch.add(r);
             }
         }
+        long now = worker.tickNow();
         if (!batch.isEmpty()) {
-            long now = worker.tickNow();
-            long ctx = reads.open(batch, now, now + config.requestTimeoutTicks());
-            core.readIndex(ctx);
+            core.readIndex(reads.open(batch, now, now + config.requestTimeoutTicks(), false), false);
+        }
+        if (!leaseBatch.isEmpty()) {
+            core.readIndex(reads.open(leaseBatch, now, now + config.requestTimeoutTicks(), true), true);
         }
     }
 
-    /** Ticks the core {@code n} times and runs the timers of pending requests. */
+    /** Ticks the core {@code n} times and runs the timers of pending requests. Not while quiesced. */
     void tick(int n, long nowTick) {
         for (int i = 0; i < n; i++) {
             core.tick();
         }
         node.counters().groupTicks.add(n);
         expireRequests(nowTick);
+        idleTicks = leaderIdle() ? idleTicks + n : 0;
+    }
+
+    // ------------------------------------------------------------------ worker: quiescence
+
+    boolean isQuiesced() {
+        return quiesced;
+    }
+
+    long quiescedLeader() {
+        return quiescedLeader;
+    }
+
+    /**
+     * Whether this member leads and has nothing to do: every member caught up with the whole log
+     * and replicating, everything committed, no request of ours pending, no transfer running.
+     */
+    private boolean leaderIdle() {
+        if (core.role() != Role.LEADER || core.leadTransferee() != RaftCore.NONE) {
+            return false;
+        }
+        long last = core.lastIndex();
+        if (core.commitIndex() != last || !pending.isEmpty() || !pendingConfChanges.isEmpty()
+                || !pendingTransfers.isEmpty() || !reads.isEmpty() || !proposals.isEmpty() || !inbox.isEmpty()) {
+            return false;
+        }
+        ConfState cs = core.confState();
+        return allCaughtUp(cs.voters(), last) && allCaughtUp(cs.learners(), last);
+    }
+
+    private boolean allCaughtUp(List<Long> members, long last) {
+        for (long m : members) {
+            if (m == node.nodeId()) {
+                continue;
+            }
+            Progress p = core.progress(m);
+            if (p == null || p.match() != last || p.state() != ProgressState.REPLICATE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Leader, idle for {@code quiesceAfterIdleTicks}: tells every member to stop ticking (a
+     * heartbeat marked {@link #QUIESCE_CONTEXT}, which also carries the commit index) and stops
+     * ticking itself. Its lease is expired: it is measured in ticks, which stop now.
+     */
+    private void quiesceAsLeader() {
+        core.expireLease();
+        ConfState cs = core.confState();
+        List<Long> members = new ArrayList<>(cs.voters());
+        members.addAll(cs.learners());
+        for (long peer : members) {
+            if (peer != node.nodeId()) {
+                send(Message.of(MessageType.HEARTBEAT).from(node.nodeId()).to(peer).term(core.term())
+                        .commit(core.commitIndex()).context(QUIESCE_CONTEXT).build());
+            }
+        }
+        quiesced = true;
+        quiescedLeader = node.nodeId();
+        node.counters().quiesced.increment();
+    }
+
+    /** Follower, told by its leader to quiesce: does so only if it holds the whole log, committed. */
+    private void maybeQuiesceAsFollower(Message m) {
+        if (config.quiesceAfterIdleTicks() > 0 && core.role() == Role.FOLLOWER && core.leader() == m.from()
+                && core.term() == m.term() && core.commitIndex() == m.commit() && core.lastIndex() == m.commit()
+                && pending.isEmpty() && reads.isEmpty() && proposals.isEmpty() && node.liveness().isLive(m.from())) {
+            quiesced = true;
+            quiescedLeader = m.from();
+            node.counters().quiesced.increment();
+            publishStatus();
+        }
+    }
+
+    /** Starts ticking again (any input but the quiesce heartbeat does this, or the leader's node dying). */
+    void wake() {
+        if (!quiesced) {
+            return;
+        }
+        quiesced = false;
+        idleTicks = 0;
+        if (core.role() == Role.LEADER) {
+            core.expireLease(); // also after waking: no lease from before the pause
+        }
+        node.counters().woken.increment();
+        publishStatus();
     }
 
     private void expireRequests(long now) {
@@ -309,7 +443,7 @@ final class GroupReplica {
                     r.future().completeExceptionally(why);
                 }
             } else {
-                core.readIndex(reads.reissue(b, now));
+                core.readIndex(reads.reissue(b, now), b.allowLease);
             }
         }
     }
@@ -369,6 +503,27 @@ final class GroupReplica {
 
     // ------------------------------------------------------------------ worker: Ready
 
+    /**
+     * Before the core builds a Ready: how many committed bytes it may hand over, so that the
+     * apply stage never holds more than {@code maxApplyBacklogBytes} (plus one entry).
+     */
+    void budgetCommittedEntries() {
+        // flag first, backlog second (the apply thread does the reverse): whichever way they
+        // interleave, a full backlog is either seen draining here or reported by the apply thread
+        applyHeldBack.set(true);
+        long room = config.maxApplyBacklogBytes() - applyBacklogBytes.get();
+        if (room > 0) {
+            applyHeldBack.set(false);
+            core.limitCommittedEntries(room);
+        } else {
+            core.limitCommittedEntries(0);
+        }
+    }
+
+    long applyBacklogBytes() {
+        return applyBacklogBytes.get();
+    }
+
     /** Step 1: messages that may leave before the writes. */
     void sendEarly(Ready rd) {
         for (Message m : rd.messages()) {
@@ -411,15 +566,22 @@ final class GroupReplica {
     void handOver(Ready rd) {
         if (rd.snapshot() != null) {
             membership.reset(rd.snapshot().index(), rd.snapshot().confState());
+            node.liveness().watch(rd.snapshot().confState(), System.nanoTime());
             node.counters().snapshotsInstalled.increment();
         }
         List<Entry> committed = rd.committedEntries();
         if (rd.snapshot() != null || !committed.isEmpty()) {
-            ApplyBatch batch = new ApplyBatch(this, rd.snapshot(), committed);
+            long bytes = 0;
+            for (Entry e : committed) {
+                bytes += e.data().length;
+            }
+            applyBacklogBytes.addAndGet(bytes);
+            ApplyBatch batch = new ApplyBatch(this, rd.snapshot(), committed, bytes);
             for (int i = 0; i < committed.size(); i++) {
                 Entry e = committed.get(i);
                 if (e.type() == EntryType.CONF_CHANGE) {
                     ConfState after = membership.apply(e.index(), ConfChange.decode(e.data()));
+                    node.liveness().watch(after, System.nanoTime());
                     PendingConfChange pc = pendingConfChanges.remove(e.index());
                     batch.membership(i, after, pc != null && pc.term == e.term() ? pc.future : null);
                     if (pc != null && pc.term != e.term()) {
@@ -453,8 +615,11 @@ final class GroupReplica {
         }
     }
 
-    /** After advance: notices leadership changes, settles what they decide, publishes status. */
-    void afterRound() {
+    /**
+     * After a round: notices leadership changes, settles what they decide, quiesces an idle
+     * leader once {@code settled} (it had no Ready this round), publishes status.
+     */
+    void afterRound(boolean settled) {
         Role role = core.role();
         long term = core.term();
         if (term != lastTerm || role != lastRole) {
@@ -470,6 +635,10 @@ final class GroupReplica {
                     t.future.complete(null);
                 }
             }
+        }
+        int k = config.quiesceAfterIdleTicks();
+        if (settled && !quiesced && k > 0 && idleTicks >= k && leaderIdle()) {
+            quiesceAsLeader();
         }
         publishStatus();
     }
@@ -513,7 +682,7 @@ final class GroupReplica {
                 if (!again.isEmpty()) {
                     // asked again of the new leader at the next retry (the core is between Readies only
                     // after advance, so a new request waits for the retry timer)
-                    reads.open(again, worker.tickNow() - core.options().electionTimeoutTicks(), b.deadlineTick);
+                    reads.open(again, worker.tickNow() - core.options().electionTimeoutTicks(), b.deadlineTick, false);
                 }
             }
         }
@@ -521,7 +690,7 @@ final class GroupReplica {
 
     private void publishStatus() {
         status = new GroupStatus(groupId, node.nodeId(), core.role(), core.term(), core.leader(), core.commitIndex(),
-                0, core.lastIndex(), false);
+                0, core.lastIndex(), quiesced);
     }
 
     // ------------------------------------------------------------------ apply thread
@@ -535,11 +704,18 @@ final class GroupReplica {
         lastSnapshotIndex = index;
     }
 
-    /** Apply thread: {@code count} entries handled up to {@code applied}; wakes reads, compacts now and then. */
-    void appliedOnApplyThread(long applied, int count) {
+    /**
+     * Apply thread: {@code count} entries of {@code bytes} handled up to {@code applied}; wakes
+     * reads and a worker that held entries back, compacts now and then.
+     */
+    void appliedOnApplyThread(long applied, int count, long bytes) {
         appliedOnApplyThread = applied;
         appliedWaiters.advanceTo(applied);
         node.counters().entriesApplied.add(count);
+        long left = applyBacklogBytes.addAndGet(-bytes);
+        if (left <= config.maxApplyBacklogBytes() / 2 && applyHeldBack.compareAndSet(true, false)) {
+            post(() -> { }); // the worker builds the next Ready with room for what it held back
+        }
         long every = config.snapshotEveryEntries();
         if (every > 0 && applied - lastSnapshotIndex >= every) {
             lastSnapshotIndex = applied;
@@ -548,10 +724,36 @@ final class GroupReplica {
         }
     }
 
+    /**
+     * Apply thread: the state machine threw outside a command (restore, snapshot, membership) or
+     * the log held an entry it cannot decode. Its state is unknown, so this member stops; the
+     * rest of the node carries on.
+     */
+    private void applyFailed(Throwable t) {
+        node.log().log(System.Logger.Level.ERROR, "group " + groupId + " on node " + node.nodeId()
+                + ": applying failed; the member stops", t);
+        node.groupFailed(this, t);
+    }
+
     // ------------------------------------------------------------------ stop
 
-    /** Worker: fails everything pending with {@code why}; later requests fail at once. */
-    void close(RaftGroupClosedException why) {
+    /**
+     * Worker: fails everything pending with {@code why}; later requests fail at once. With
+     * {@code wakePeers} (this member stops while its node stays up) the other members are told to
+     * wake, so that they elect a leader without it if it led.
+     */
+    void close(RaftGroupClosedException why, boolean wakePeers) {
+        if (wakePeers && !closed) {
+            ConfState cs = core.confState();
+            List<Long> members = new ArrayList<>(cs.voters());
+            members.addAll(cs.learners());
+            for (long peer : members) {
+                if (peer != node.nodeId()) {
+                    send(Message.of(MessageType.HEARTBEAT_RESPONSE).from(node.nodeId()).to(peer).term(core.term())
+                            .context(WAKE_CONTEXT).build());
+                }
+            }
+        }
         closed = true;
         for (PendingProposal p : pending.values()) {
             p.future.completeExceptionally(why);

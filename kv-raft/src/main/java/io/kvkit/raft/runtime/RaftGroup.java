@@ -115,6 +115,10 @@ public final class RaftGroup {
         return replica.stateMachine();
     }
 
+    GroupReplica replica() {
+        return replica;
+    }
+
     private RaftGroupClosedException closed() {
         return new RaftGroupClosedException(groupId(), node.isClosed() ? "node " + node.nodeId() + " is closed"
                 : "the group was stopped on node " + node.nodeId());

@@ -3,6 +3,7 @@ package io.kvkit.raft.runtime;
 import io.kvkit.raft.ConfState;
 import io.kvkit.raft.HardState;
 import io.kvkit.raft.Message;
+import io.kvkit.raft.MessageType;
 import io.kvkit.raft.RaftCore;
 import io.kvkit.raft.RaftOptions;
 import io.kvkit.raft.Snapshot;
@@ -38,6 +39,12 @@ import java.util.function.Function;
  */
 public final class RaftNode implements AutoCloseable {
 
+    /**
+     * The group id reserved for node-pair liveness messages: a {@code HEARTBEAT} with term 0 sent
+     * to every peer node every {@code livenessIntervalTicks}; it never reaches a core.
+     */
+    public static final long LIVENESS_GROUP_ID = 0;
+
     /** Live counters; {@link #stats()} reads them into a record. */
     static final class Counters {
         final LongAdder rounds = new LongAdder();
@@ -54,6 +61,9 @@ public final class RaftNode implements AutoCloseable {
         final LongAdder snapshotsCreated = new LongAdder();
         final LongAdder snapshotsInstalled = new LongAdder();
         final LongAdder groupTicks = new LongAdder();
+        final LongAdder quiesced = new LongAdder();
+        final LongAdder woken = new LongAdder();
+        final LongAdder livenessSent = new LongAdder();
     }
 
     private final RaftNodeConfig config;
@@ -67,6 +77,7 @@ public final class RaftNode implements AutoCloseable {
     private final System.Logger log = System.getLogger(RaftNode.class.getName());
     /** Proposal ids start at a random point per instance (see {@link ProposalHeader}). */
     private final long proposalIdBase = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+    private final NodeLiveness liveness;
     private volatile boolean closed;
     private final AtomicBoolean shutDown = new AtomicBoolean();
     private volatile Throwable failure;
@@ -85,6 +96,8 @@ public final class RaftNode implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.store = Objects.requireNonNull(store, "store");
         Objects.requireNonNull(transportFactory, "transportFactory");
+        this.liveness = new NodeLiveness(config.nodeId(),
+                config.livenessTimeoutTicks() * config.tickInterval().toNanos());
         AtomicInteger applyThreadNo = new AtomicInteger();
         this.applyPool = Executors.newFixedThreadPool(config.applyThreads(), r -> Thread.ofPlatform()
                 .name("raft-apply-" + config.nodeId() + "-" + applyThreadNo.getAndIncrement()).daemon(true).unstarted(r));
@@ -99,10 +112,10 @@ public final class RaftNode implements AutoCloseable {
             throw new IllegalArgumentException("the transport is for node " + transport.localNode()
                     + " but this node is " + config.nodeId());
         }
+        transport.start(); // before any worker can send (the Transport contract)
         for (Worker w : workers) {
             w.start();
         }
-        transport.start();
     }
 
     // ------------------------------------------------------------------ groups
@@ -151,6 +164,7 @@ public final class RaftNode implements AutoCloseable {
             smApplied = snap.index();
         }
         RaftCore core = new RaftCore(optionsFor(groupId), storage, smApplied);
+        liveness.watch(core.confState(), System.nanoTime());
         Worker worker = workers[workerIndex(groupId)];
         GroupReplica replica = new GroupReplica(groupId, this, worker, core, storage, stateMachine, proposalIdBase);
         if (groups.putIfAbsent(groupId, replica) != null) {
@@ -184,13 +198,25 @@ public final class RaftNode implements AutoCloseable {
         Worker w = g.worker();
         w.post(() -> {
             w.remove(groupId);
-            g.close(new RaftGroupClosedException(groupId, "stopped on node " + config.nodeId()));
+            g.close(new RaftGroupClosedException(groupId, "stopped on node " + config.nodeId()), true);
             if (delete) {
                 store.delete(groupId);
             }
             done.complete(null);
         });
         return done;
+    }
+
+    /** The group's apply stage failed: stop the member (keeping its log), fail its requests. */
+    void groupFailed(GroupReplica g, Throwable t) {
+        if (groups.remove(g.groupId(), g)) {
+            handles.remove(g.groupId());
+            Worker w = g.worker();
+            w.post(() -> {
+                w.remove(g.groupId());
+                g.close(new RaftGroupClosedException(g.groupId(), "its state machine failed: " + t), true);
+            });
+        }
     }
 
     /** The handle of a hosted group, or null. */
@@ -216,7 +242,18 @@ public final class RaftNode implements AutoCloseable {
         return new RaftNodeStats(groups.size(), c.rounds.sum(), c.readies.sum(), c.syncs.sum(), c.groupsPersisted.sum(),
                 c.messagesSent.sum(), c.messagesDropped.sum(), c.messagesReceived.sum(),
                 c.messagesDroppedUnknownGroup.sum(), c.messagesDroppedInboxFull.sum(), c.proposals.sum(),
-                c.entriesApplied.sum(), c.snapshotsCreated.sum(), c.snapshotsInstalled.sum(), c.groupTicks.sum());
+                c.entriesApplied.sum(), c.snapshotsCreated.sum(), c.snapshotsInstalled.sum(), c.groupTicks.sum(),
+                quiescedGroups(), c.quiesced.sum(), c.woken.sum(), c.livenessSent.sum());
+    }
+
+    private int quiescedGroups() {
+        int n = 0;
+        for (GroupReplica g : groups.values()) {
+            if (g.status().quiesced()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The transport's counters. */
@@ -296,6 +333,20 @@ public final class RaftNode implements AutoCloseable {
         return log;
     }
 
+    NodeLiveness liveness() {
+        return liveness;
+    }
+
+    /** One liveness message to every peer node (worker 0, every livenessIntervalTicks). */
+    void sendLivenessMessages() {
+        for (long peer : liveness.peers()) {
+            Message ping = Message.of(MessageType.HEARTBEAT).from(config.nodeId()).to(peer).build();
+            if (transport.send(peer, LIVENESS_GROUP_ID, ping)) {
+                counters.livenessSent.increment();
+            }
+        }
+    }
+
     /** A worker died (storage failure or bug): the node stops, failing every request. */
     void fail(Throwable t) {
         if (failure == null) {
@@ -331,6 +382,10 @@ public final class RaftNode implements AutoCloseable {
         @Override
         public void onMessage(long groupId, Message m) {
             if (closed) {
+                return;
+            }
+            if (groupId == LIVENESS_GROUP_ID) {
+                liveness.heard(m.from(), System.nanoTime());
                 return;
             }
             GroupReplica g = groups.get(groupId);

@@ -37,12 +37,28 @@ import java.util.Objects;
  *                                    refusing them with {@link NotLeaderException}; default false
  * @param maxEventsPerRound           inputs a worker takes from one group per round, so that one busy
  *                                    group cannot starve the others; default 1,024
+ * @param quiesceAfterIdleTicks       a leader whose followers are all caught up, with nothing pending,
+ *                                    for this many ticks, quiesces the group: no ticks, no heartbeats
+ *                                    on any member until a message, proposal or read wakes it;
+ *                                    0 = never; default 20
+ * @param livenessIntervalTicks       every this many ticks the node sends one small message to every
+ *                                    peer node (group 0), so that quiesced groups notice a dead
+ *                                    leader; default 2
+ * @param livenessTimeoutTicks        a peer node not heard from for this many ticks is presumed dead:
+ *                                    every quiesced group it leads here wakes up and can elect a new
+ *                                    leader; default 10 (elections in quiesced groups start up to
+ *                                    this much later than in active ones)
+ * @param maxApplyBacklogBytes        command bytes a group may have handed to its apply stage and not
+ *                                    yet applied; beyond it the worker hands over no more committed
+ *                                    entries (replication goes on) until the state machine catches up;
+ *                                    default 64 MiB
  */
 public record RaftNodeConfig(long nodeId, RaftOptions raftOptions, Duration tickInterval, int maxCatchUpTicks,
                              int workerThreads, int applyThreads, int maxPendingProposalsPerGroup,
                              int maxInboxMessagesPerGroup, long followerReadMaxLagEntries,
                              long snapshotEveryEntries, Duration requestTimeout, boolean forwardProposals,
-                             int maxEventsPerRound) {
+                             int maxEventsPerRound, int quiesceAfterIdleTicks, int livenessIntervalTicks,
+                             int livenessTimeoutTicks, long maxApplyBacklogBytes) {
 
     public RaftNodeConfig {
         if (nodeId <= 0) {
@@ -82,6 +98,20 @@ public record RaftNodeConfig(long nodeId, RaftOptions raftOptions, Duration tick
         if (maxEventsPerRound < 1) {
             throw new IllegalArgumentException("maxEventsPerRound must be >= 1, got " + maxEventsPerRound);
         }
+        if (quiesceAfterIdleTicks < 0) {
+            throw new IllegalArgumentException("quiesceAfterIdleTicks must be >= 0 (0 = never quiesce), got "
+                    + quiesceAfterIdleTicks);
+        }
+        if (livenessIntervalTicks < 1) {
+            throw new IllegalArgumentException("livenessIntervalTicks must be >= 1, got " + livenessIntervalTicks);
+        }
+        if (maxApplyBacklogBytes < 1) {
+            throw new IllegalArgumentException("maxApplyBacklogBytes must be >= 1, got " + maxApplyBacklogBytes);
+        }
+        if (livenessTimeoutTicks <= livenessIntervalTicks) {
+            throw new IllegalArgumentException("livenessTimeoutTicks (" + livenessTimeoutTicks
+                    + ") must be > livenessIntervalTicks (" + livenessIntervalTicks + ")");
+        }
         raftOptions = raftOptions.nodeId() == nodeId ? raftOptions
                 : rebind(raftOptions, nodeId);
     }
@@ -98,7 +128,8 @@ public record RaftNodeConfig(long nodeId, RaftOptions raftOptions, Duration tick
         int threads = Math.min(4, Runtime.getRuntime().availableProcessors());
         RaftOptions opts = RaftOptions.defaults(nodeId);
         return new RaftNodeConfig(nodeId, opts, Duration.ofMillis(100), 2 * opts.electionTimeoutTicks(),
-                threads, threads, 4096, 10_000, 1_000, 10_000, Duration.ofSeconds(10), false, 1_024);
+                threads, threads, 4096, 10_000, 1_000, 10_000, Duration.ofSeconds(10), false, 1_024, 20, 2, 10,
+                64L << 20);
     }
 
     /** {@link #requestTimeout} in ticks, at least 1. */
@@ -107,74 +138,114 @@ public record RaftNodeConfig(long nodeId, RaftOptions raftOptions, Duration tick
     }
 
     public RaftNodeConfig withRaftOptions(RaftOptions v) {
-        return new RaftNodeConfig(nodeId, v, tickInterval, Math.max(maxCatchUpTicks, 2 * v.electionTimeoutTicks()),
-                workerThreads, applyThreads, maxPendingProposalsPerGroup, maxInboxMessagesPerGroup,
-                followerReadMaxLagEntries, snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound);
+        return new RaftNodeConfig(nodeId, v, tickInterval, Math.max(maxCatchUpTicks, 2 * v.electionTimeoutTicks()), workerThreads,
+                applyThreads, maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
+                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks,
+                livenessIntervalTicks, livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withTickInterval(Duration v) {
-        return new RaftNodeConfig(nodeId, raftOptions, v, maxCatchUpTicks, workerThreads, applyThreads,
-                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
-                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound);
+        return new RaftNodeConfig(nodeId, raftOptions, v, maxCatchUpTicks, workerThreads, applyThreads, maxPendingProposalsPerGroup,
+                maxInboxMessagesPerGroup, followerReadMaxLagEntries, snapshotEveryEntries, requestTimeout,
+                forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks, livenessIntervalTicks,
+                livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withMaxCatchUpTicks(int v) {
-        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, v, workerThreads, applyThreads,
-                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
-                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound);
+        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, v, workerThreads, applyThreads, maxPendingProposalsPerGroup,
+                maxInboxMessagesPerGroup, followerReadMaxLagEntries, snapshotEveryEntries, requestTimeout,
+                forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks, livenessIntervalTicks,
+                livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withWorkerThreads(int v) {
-        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, v, applyThreads,
-                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
-                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound);
+        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, v, applyThreads, maxPendingProposalsPerGroup,
+                maxInboxMessagesPerGroup, followerReadMaxLagEntries, snapshotEveryEntries, requestTimeout,
+                forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks, livenessIntervalTicks,
+                livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withApplyThreads(int v) {
-        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, v,
-                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
-                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound);
+        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, v, maxPendingProposalsPerGroup,
+                maxInboxMessagesPerGroup, followerReadMaxLagEntries, snapshotEveryEntries, requestTimeout,
+                forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks, livenessIntervalTicks,
+                livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withMaxPendingProposalsPerGroup(int v) {
-        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
-                v, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
-                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound);
+        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads, v,
+                maxInboxMessagesPerGroup, followerReadMaxLagEntries, snapshotEveryEntries, requestTimeout,
+                forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks, livenessIntervalTicks,
+                livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withMaxInboxMessagesPerGroup(int v) {
         return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
-                maxPendingProposalsPerGroup, v, followerReadMaxLagEntries,
-                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound);
+                maxPendingProposalsPerGroup, v, followerReadMaxLagEntries, snapshotEveryEntries, requestTimeout,
+                forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks, livenessIntervalTicks,
+                livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withFollowerReadMaxLagEntries(long v) {
         return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
-                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, v,
-                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound);
+                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, v, snapshotEveryEntries, requestTimeout,
+                forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks, livenessIntervalTicks,
+                livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withSnapshotEveryEntries(long v) {
         return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
-                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
-                v, requestTimeout, forwardProposals, maxEventsPerRound);
+                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries, v, requestTimeout,
+                forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks, livenessIntervalTicks,
+                livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withRequestTimeout(Duration v) {
         return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
                 maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
-                snapshotEveryEntries, v, forwardProposals, maxEventsPerRound);
+                snapshotEveryEntries, v, forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks,
+                livenessIntervalTicks, livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withForwardProposals(boolean v) {
         return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
                 maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
-                snapshotEveryEntries, requestTimeout, v, maxEventsPerRound);
+                snapshotEveryEntries, requestTimeout, v, maxEventsPerRound, quiesceAfterIdleTicks,
+                livenessIntervalTicks, livenessTimeoutTicks, maxApplyBacklogBytes);
     }
 
     public RaftNodeConfig withMaxEventsPerRound(int v) {
         return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
                 maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
-                snapshotEveryEntries, requestTimeout, forwardProposals, v);
+                snapshotEveryEntries, requestTimeout, forwardProposals, v, quiesceAfterIdleTicks,
+                livenessIntervalTicks, livenessTimeoutTicks, maxApplyBacklogBytes);
+    }
+
+    public RaftNodeConfig withQuiesceAfterIdleTicks(int v) {
+        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
+                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
+                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound, v, livenessIntervalTicks,
+                livenessTimeoutTicks, maxApplyBacklogBytes);
+    }
+
+    public RaftNodeConfig withLivenessIntervalTicks(int v) {
+        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
+                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
+                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks, v,
+                livenessTimeoutTicks, maxApplyBacklogBytes);
+    }
+
+    public RaftNodeConfig withLivenessTimeoutTicks(int v) {
+        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
+                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
+                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks,
+                livenessIntervalTicks, v, maxApplyBacklogBytes);
+    }
+
+    public RaftNodeConfig withMaxApplyBacklogBytes(long v) {
+        return new RaftNodeConfig(nodeId, raftOptions, tickInterval, maxCatchUpTicks, workerThreads, applyThreads,
+                maxPendingProposalsPerGroup, maxInboxMessagesPerGroup, followerReadMaxLagEntries,
+                snapshotEveryEntries, requestTimeout, forwardProposals, maxEventsPerRound, quiesceAfterIdleTicks,
+                livenessIntervalTicks, livenessTimeoutTicks, v);
     }
 }

@@ -19,11 +19,16 @@ package io.kvkit.raft.runtime;
  * @param snapshotsCreated        log compactions (state machine snapshots)
  * @param snapshotsInstalled      snapshots received from a leader and restored
  * @param groupTicks              ticks delivered to cores
+ * @param quiescedGroups          groups quiesced on this node now
+ * @param quiesces                times a member quiesced
+ * @param wakes                   times a quiesced member woke up
+ * @param livenessSent            node-pair liveness messages sent
  */
 public record RaftNodeStats(int groups, long rounds, long readies, long syncs, long groupsPersisted,
                             long messagesSent, long messagesDropped, long messagesReceived,
                             long messagesDroppedUnknownGroup, long messagesDroppedInboxFull, long proposals,
-                            long entriesApplied, long snapshotsCreated, long snapshotsInstalled, long groupTicks) {
+                            long entriesApplied, long snapshotsCreated, long snapshotsInstalled, long groupTicks,
+                            int quiescedGroups, long quiesces, long wakes, long livenessSent) {
 
     /** Average number of groups made durable by one sync (the group-commit factor). */
     public double groupsPerSync() {

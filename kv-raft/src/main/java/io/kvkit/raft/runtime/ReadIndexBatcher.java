@@ -27,12 +27,15 @@ final class ReadIndexBatcher {
         long issuedTick;
         final long deadlineTick;
         final List<ReadRequest> reads;
+        /** Whether a leader holding a lease may answer without a heartbeat round. */
+        final boolean allowLease;
 
-        Batch(long context, long issuedTick, long deadlineTick, List<ReadRequest> reads) {
+        Batch(long context, long issuedTick, long deadlineTick, List<ReadRequest> reads, boolean allowLease) {
             this.context = context;
             this.issuedTick = issuedTick;
             this.deadlineTick = deadlineTick;
             this.reads = reads;
+            this.allowLease = allowLease;
         }
     }
 
@@ -61,9 +64,9 @@ final class ReadIndexBatcher {
     }
 
     /** Worker: starts a batch; returns the context to give {@code RaftCore.readIndex}. */
-    long open(List<ReadRequest> reads, long nowTick, long deadlineTick) {
+    long open(List<ReadRequest> reads, long nowTick, long deadlineTick, boolean allowLease) {
         long ctx = nextContext++;
-        inFlight.put(ctx, new Batch(ctx, nowTick, deadlineTick, reads));
+        inFlight.put(ctx, new Batch(ctx, nowTick, deadlineTick, reads, allowLease));
         return ctx;
     }
 

@@ -42,7 +42,9 @@ final class Worker implements Runnable {
     // worker thread only
     private final Map<Long, GroupReplica> groups = new HashMap<>();
     private final List<GroupReplica> dirty = new ArrayList<>();
-    private long nextTickAt;
+    private TickClock clock;
+    private int livenessTicks;
+    private long deathsSeen;
     /** Ticks delivered since start: the clock of request deadlines. Written by the worker only. */
     private volatile long tickNow;
 
@@ -55,7 +57,7 @@ final class Worker implements Runnable {
     }
 
     void start() {
-        nextTickAt = System.nanoTime() + tickNanos;
+        clock = new TickClock(tickNanos, maxCatchUpTicks, System.nanoTime());
         thread.start();
     }
 
@@ -145,7 +147,7 @@ final class Worker implements Runnable {
             node.fail(t);
         } finally {
             for (GroupReplica g : groups.values()) {
-                g.close(new RaftGroupClosedException(g.groupId(), "node " + node.nodeId() + " stopped"));
+                g.close(new RaftGroupClosedException(g.groupId(), "node " + node.nodeId() + " stopped"), false);
             }
             groups.clear();
         }
@@ -172,13 +174,16 @@ final class Worker implements Runnable {
             worked = true;
         }
         // ticks first: a worker back from a pause must expire leases before it answers a read
-        int ticks = dueTicks(System.nanoTime());
+        int ticks = clock.due(System.nanoTime());
         if (ticks > 0) {
             tickNow += ticks;
             for (GroupReplica g : groups.values()) {
-                g.tick(ticks, tickNow);
-                markDirty(g);
+                if (!g.isQuiesced()) {
+                    g.tick(ticks, tickNow);
+                    markDirty(g);
+                }
             }
+            livenessDuties(ticks);
             worked = true;
         }
         for (int n = scheduled.size(); n > 0; n--) {
@@ -201,18 +206,30 @@ final class Worker implements Runnable {
         return worked;
     }
 
-    private int dueTicks(long now) {
-        if (now - nextTickAt < 0) {
-            return 0;
+    /**
+     * Worker 0 sends the node-pair liveness messages and sweeps for dead peers; every worker wakes
+     * its quiesced groups whose leader's node is presumed dead.
+     */
+    private void livenessDuties(int ticks) {
+        NodeLiveness liveness = node.liveness();
+        if (index == 0) {
+            livenessTicks += ticks;
+            if (livenessTicks >= node.config().livenessIntervalTicks()) {
+                livenessTicks = 0;
+                node.sendLivenessMessages();
+            }
+            liveness.sweep(System.nanoTime());
         }
-        long due = (now - nextTickAt) / tickNanos + 1;
-        if (due > maxCatchUpTicks) {
-            // a long pause: deliver the cap (every timer fires) and forget the rest
-            nextTickAt = now + tickNanos;
-            return maxCatchUpTicks;
+        long deaths = liveness.deaths();
+        if (deaths != deathsSeen) {
+            deathsSeen = deaths;
+            for (GroupReplica g : groups.values()) {
+                if (g.isQuiesced() && !liveness.isLive(g.quiescedLeader())) {
+                    g.wake();
+                    markDirty(g);
+                }
+            }
         }
-        nextTickAt += due * tickNanos;
-        return (int) due;
     }
 
     private void carryOutReadies() {
@@ -223,11 +240,12 @@ final class Worker implements Runnable {
             if (g.isClosed()) {
                 continue;
             }
+            g.budgetCommittedEntries();
             if (g.core().hasReady()) {
                 groupsWithReady.add(g);
                 readies.add(g.core().ready());
             } else {
-                g.afterRound();
+                g.afterRound(true);
             }
         }
         dirty.clear();
@@ -260,7 +278,7 @@ final class Worker implements Runnable {
         for (int i = 0; i < n; i++) {
             GroupReplica g = groupsWithReady.get(i);
             g.core().advance(readies.get(i));
-            g.afterRound();
+            g.afterRound(false);
             // the core may have more at once (e.g. the leader's own write let it commit)
             markDirty(g);
         }
@@ -274,7 +292,7 @@ final class Worker implements Runnable {
             if (!scheduled.isEmpty() || !control.isEmpty() || !unreachable.isEmpty() || stopping) {
                 return;
             }
-            long wait = nextTickAt - System.nanoTime();
+            long wait = clock.nanosUntilNextTick(System.nanoTime());
             if (wait > 0) {
                 LockSupport.parkNanos(this, wait);
             }

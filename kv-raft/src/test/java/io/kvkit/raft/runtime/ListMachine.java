@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /** Test state machine: the list of applied commands; replies with the index; its snapshot is the list. */
-final class ListMachine implements GroupStateMachine {
+class ListMachine implements GroupStateMachine {
     private final List<String> items = new ArrayList<>();
+    /** Command applied at each index since the last restore. */
+    private final java.util.Map<Long, String> byIndex = new java.util.HashMap<>();
     private int restores;
     /** While non-null, apply waits for it: lets a test hold a member's state machine behind. */
     volatile CountDownLatch gate;
@@ -25,7 +27,9 @@ final class ListMachine implements GroupStateMachine {
             }
         }
         synchronized (this) {
-            items.add(new String(command, StandardCharsets.UTF_8));
+            String c = new String(command, StandardCharsets.UTF_8);
+            items.add(c);
+            byIndex.put(index, c);
         }
         return Long.toString(index).getBytes(StandardCharsets.UTF_8);
     }
@@ -51,6 +55,11 @@ final class ListMachine implements GroupStateMachine {
 
     synchronized List<String> items() {
         return List.copyOf(items);
+    }
+
+    /** The command applied at {@code index} (if applied since the last restore), or null. */
+    synchronized String commandAt(long index) {
+        return byIndex.get(index);
     }
 
     synchronized int restores() {

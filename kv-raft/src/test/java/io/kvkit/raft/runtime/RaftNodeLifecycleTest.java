@@ -106,4 +106,92 @@ class RaftNodeLifecycleTest {
                     .hasMessageContaining("not hosted");
         }
     }
+
+    @Test
+    void proposalsBeyondTheInFlightLimitAreRefusedAtOnce() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(3, 36, cfg -> cfg.withMaxPendingProposalsPerGroup(3))) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "x");
+            long leader = c.awaitLeader(G);
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            c.machine(leader, G).gate = gate; // replies wait: the three proposals stay in flight
+            try {
+                var f1 = c.group(leader, G).propose(bytes("p1"));
+                var f2 = c.group(leader, G).propose(bytes("p2"));
+                var f3 = c.group(leader, G).propose(bytes("p3"));
+                var f4 = c.group(leader, G).propose(bytes("p4"));
+                assertThatThrownBy(f4::join).hasCauseInstanceOf(ProposalQueueFullException.class)
+                        .hasMessageContaining("maxPendingProposalsPerGroup");
+                gate.countDown();
+                f1.get(30, TimeUnit.SECONDS);
+                f2.get(30, TimeUnit.SECONDS);
+                f3.get(30, TimeUnit.SECONDS);
+            } finally {
+                gate.countDown();
+            }
+            c.group(leader, G).propose(bytes("p5")).get(30, TimeUnit.SECONDS); // slots were given back
+        }
+    }
+
+    @Test
+    void aStateMachineThatThrowsOutsideACommandStopsItsMemberOnly() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(3, 37, cfg -> cfg)) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "x");
+            ListMachine broken = new ListMachine() {
+                @Override
+                public void applyMembership(long index, ConfState membership) {
+                    throw new IllegalStateException("cannot record the membership");
+                }
+            };
+            RaftNode n1 = c.nodes.get(1L);
+            long solo = G + 100;
+            RaftGroup g = n1.startGroup(solo, new ConfState(List.of(1L), List.of()), broken);
+            await("the single member to lead", () -> g.status().role() == io.kvkit.raft.Role.LEADER);
+            g.propose(bytes("y")).get(30, TimeUnit.SECONDS);
+            var change = g.proposeConfChange(new ConfChange(ConfChange.Type.ADD_LEARNER, 5));
+            assertThatThrownBy(() -> change.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(RaftGroupClosedException.class);
+            await("the broken member to be stopped", () -> n1.group(solo) == null);
+            assertThat(n1.isClosed()).isFalse();
+            c.proposeUntilAcked(G, "the other group is still fine");
+        }
+    }
+
+    /**
+     * A follower whose state machine is stuck keeps replicating (its commit index follows the
+     * leader's) but holds at most maxApplyBacklogBytes (plus one entry) handed over and not
+     * applied; once the state machine moves again, the rest follows.
+     */
+    @Test
+    void aSlowStateMachineHoldsBackAtMostTheApplyBacklogBound() throws Exception {
+        long bound = 1024;
+        try (RuntimeCluster c = new RuntimeCluster(3, 38, cfg -> cfg.withMaxApplyBacklogBytes(bound))) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "x");
+            long leader = c.awaitLeader(G);
+            long slow = leader == 1 ? 2 : 1;
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            c.machine(slow, G).gate = gate;
+            String pad = "p".repeat(200);
+            try {
+                List<java.util.concurrent.CompletableFuture<byte[]>> fs = new java.util.ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    fs.add(c.group(leader, G).propose(bytes(i + pad)));
+                }
+                for (var f : fs) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+                long leaderCommit = c.group(leader, G).status().commitIndex();
+                await("the slow member to replicate everything", () -> c.group(slow, G).status().commitIndex() >= leaderCommit);
+                long backlog = c.group(slow, G).replica().applyBacklogBytes();
+                System.out.println("stuck state machine: " + backlog + " bytes handed over, bound " + bound);
+                assertThat(backlog).isPositive().isLessThanOrEqualTo(bound + 200 + 3 + 16);
+            } finally {
+                gate.countDown();
+                c.machine(slow, G).gate = null;
+            }
+            await("the slow member to apply everything", () -> c.machine(slow, G).items().contains(99 + pad));
+            assertThat(c.group(slow, G).replica().applyBacklogBytes()).isZero();
+        }
+    }
 }
