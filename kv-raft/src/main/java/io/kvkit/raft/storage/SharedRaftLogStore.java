@@ -297,7 +297,7 @@ public final class SharedRaftLogStore implements RaftLogStore {
         }
     }
 
-    /** fsync calls (segment files and the directory) made since open. */
+    /** fsync calls of the log (segment files and the directory; not snapshot files) since open. */
     public long fsyncCount() {
         return fsyncs.get();
     }
@@ -708,7 +708,7 @@ public final class SharedRaftLogStore implements RaftLogStore {
                 ch.force(false);
             }
             Files.move(tmp, fin, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            syncDir();
+            forceDir();
             return fin;
         } catch (IOException e) {
             throw new UncheckedIOException("writing snapshot " + s + " of group " + groupId + " to " + fin, e);
@@ -738,17 +738,22 @@ public final class SharedRaftLogStore implements RaftLogStore {
             }
         }
         if (any) {
-            syncDir();
+            forceDir();
         }
     }
 
     // ------------------------------------------------------------------ state
 
+    /** fsyncs the directory, counted with the log's fsyncs. */
     void syncDir() throws IOException {
+        forceDir();
+        fsyncs.incrementAndGet();
+    }
+
+    private void forceDir() throws IOException {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         }
-        fsyncs.incrementAndGet();
     }
 
     void ensureUsable() {
