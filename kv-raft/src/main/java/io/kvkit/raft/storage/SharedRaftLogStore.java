@@ -611,7 +611,13 @@ public final class SharedRaftLogStore implements RaftLogStore {
 
     private void roll() throws IOException {
         flushTail();
-        startSegment(segments.getLast().seq + 1);
+        // a sealed segment is durable before its successor exists: replay then never meets a
+        // torn record anywhere but in the last segment (one fsync per segment, under the lock)
+        Segment old = segments.getLast();
+        old.channel.force(false);
+        old.unsynced = false;
+        fsyncs.incrementAndGet();
+        startSegment(old.seq + 1);
         rolledSinceCollection = true;
     }
 

@@ -274,6 +274,39 @@ class SharedRaftLogStoreTest {
         }
     }
 
+    /**
+     * Found by the model test (seed 10096512336155): a group compacted to 5 and kept entries 6..10;
+     * the segment holding its snapshot marker was collected (its entries and hard state were
+     * rewritten, the marker was not). On reopen the snapshot file had no marker, so replay took it
+     * for an installed snapshot whose marker was lost, dropped entries 6..10, and refused to open
+     * (commit 10 past the last entry 5). The latest marker is now live and rewritten like the
+     * hard state.
+     */
+    @Test
+    void snapshotMarkerSurvivesTheCollectionOfItsSegment() {
+        try (var store = SharedRaftLogStore.open(dir, SMALL)) {
+            RaftLogStorage s = store.open(1);
+            s.append(entries(1, 1, 1, 10));
+            s.setHardState(new HardState(1, 0, 10));
+            s.createSnapshot(5, ConfState.ofVoters(1L), new byte[] {5});
+            RaftLogStorage busy = store.open(2);
+            for (long i = 1; i <= 300; i++) {
+                busy.append(entries(2, 1, i, 1));
+                busy.setHardState(new HardState(1, 0, i));
+                if (i % 10 == 0) {
+                    busy.createSnapshot(i, ConfState.ofVoters(1L), new byte[0]);
+                }
+                store.sync();
+            }
+            assertThat(store.stats().deletedSegments()).isPositive();
+        }
+        try (var store = SharedRaftLogStore.open(dir, SMALL)) {
+            assertThat(store.recoveryReport()).isEmpty();
+            assertLog(store.open(1), 1, 1, 6, 10);
+            assertThat(store.open(1).snapshot().data()).containsExactly(5);
+        }
+    }
+
     @Test
     void deadSegmentsAreDeletedWithoutCopyingWhenRewriteIsOff() {
         try (var store = SharedRaftLogStore.open(dir, SMALL.withRewriteLivePercent(0))) {
