@@ -589,21 +589,30 @@ public final class SharedRaftLogStore implements RaftLogStore {
         if (b != tail) {
             b.flip();
             Segment a = segments.getLast();
-            while (b.hasRemaining()) {
-                a.size += a.channel.write(b, a.size);
+            try {
+                while (b.hasRemaining()) {
+                    a.size += a.channel.write(b, a.size);
+                }
+            } catch (IOException e) {
+                throw fail("writing to " + a.path, e);
             }
             a.unsynced = true;
         }
     }
 
-    private void flushTail() throws IOException {
+    private void flushTail() {
         if (tail.position() == 0) {
             return;
         }
         Segment a = segments.getLast();
         tail.flip();
-        while (tail.hasRemaining()) {
-            a.size += a.channel.write(tail, a.size);
+        try {
+            while (tail.hasRemaining()) {
+                a.size += a.channel.write(tail, a.size);
+            }
+        } catch (IOException e) {
+            // part of the tail may be in the file: nothing may be appended after it
+            throw fail("writing to " + a.path, e);
         }
         tail.clear();
         a.unsynced = true;
