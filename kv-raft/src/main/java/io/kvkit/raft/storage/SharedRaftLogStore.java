@@ -405,11 +405,18 @@ public final class SharedRaftLogStore implements RaftLogStore {
                 return;
             }
             long[] live = liveBytesPerSegment();
+            // the longest run of oldest sealed segments (never the active one) whose live bytes,
+            // together, are within the threshold: a head segment held by a slow group's many
+            // entries goes with the dead segments behind it instead of pinning them all
             int n = 0;
-            // only a prefix, never the active segment
-            while (n < segments.size() - 1
-                    && live[n] * 100 <= (long) options.rewriteLivePercent() * segments.get(n).size) {
-                n++;
+            long cumulativeLive = 0;
+            long cumulativeSize = 0;
+            for (int k = 0; k < segments.size() - 1; k++) {
+                cumulativeLive += live[k];
+                cumulativeSize += segments.get(k).size;
+                if (cumulativeLive * 100 <= (long) options.rewriteLivePercent() * cumulativeSize) {
+                    n = k + 1;
+                }
             }
             if (n == 0) {
                 return;
@@ -800,7 +807,13 @@ public final class SharedRaftLogStore implements RaftLogStore {
                 e instanceof IOException io ? io : new IOException(e));
     }
 
-    Path dir() {
-        return dir;
+    /** For fault-injection tests: the active segment's channel (closing it fails the next write). */
+    FileChannel activeChannel() {
+        lock.lock();
+        try {
+            return segments.getLast().channel;
+        } finally {
+            lock.unlock();
+        }
     }
 }

@@ -307,6 +307,39 @@ class SharedRaftLogStoreTest {
         }
     }
 
+    /**
+     * Group 1 keeps 60 uncompacted entries, most of the first segment, and falls silent; group 2
+     * writes on and compacts. The first segment alone is too live to rewrite, but together with
+     * the dead segments behind it little is live: all of them go, group 1's entries move forward.
+     * (The first policy judged each segment alone, so the first one pinned every later one.)
+     */
+    @Test
+    void aSlowGroupWithMuchLiveDataDoesNotPinTheDeadSegmentsBehindIt() {
+        try (var store = SharedRaftLogStore.open(dir, SMALL)) {
+            RaftLogStorage slow = store.open(1);
+            for (long i = 1; i <= 60; i++) {
+                slow.append(entries(1, 1, i, 1));
+            }
+            store.sync();
+            RaftLogStorage busy = store.open(2);
+            for (long i = 1; i <= 800; i++) {
+                busy.append(entries(2, 1, i, 1));
+                busy.setHardState(new HardState(1, 0, i));
+                if (i % 10 == 0) {
+                    busy.createSnapshot(i, ConfState.ofVoters(1L), new byte[0]);
+                }
+                store.sync();
+            }
+            SharedRaftLogStats stats = store.stats();
+            assertThat(stats.segments()).as("%s", stats).isLessThan(6);
+            assertThat(stats.rewrittenBytes()).as("%s", stats).isPositive();
+            assertLog(slow, 1, 1, 1, 60);
+        }
+        try (var store = SharedRaftLogStore.open(dir, SMALL)) {
+            assertLog(store.open(1), 1, 1, 1, 60);
+        }
+    }
+
     @Test
     void deadSegmentsAreDeletedWithoutCopyingWhenRewriteIsOff() {
         try (var store = SharedRaftLogStore.open(dir, SMALL.withRewriteLivePercent(0))) {
@@ -447,6 +480,29 @@ class SharedRaftLogStoreTest {
                 assertLog(s, g, 1, s.firstIndex(), s.lastIndex());
                 assertThat(s.initialState().hardState().commit()).isGreaterThanOrEqualTo(synced.get(g));
             }
+        }
+    }
+
+    @Test
+    void aFailedWriteFailsTheStoreForGoodAndNothingSyncedIsLost() throws IOException {
+        var store = SharedRaftLogStore.open(dir, SMALL);
+        RaftLogStorage s = store.open(1);
+        s.append(entries(1, 1, 1, 5));
+        s.setHardState(new HardState(1, 0, 5));
+        store.sync();
+        store.activeChannel().close(); // the next write to the file fails
+        s.append(entries(1, 1, 6, 1));
+        assertThatThrownBy(store::sync).isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageContaining("must be reopened");
+        // never retried: every later call fails, whatever it is
+        assertThatThrownBy(store::sync).isInstanceOf(java.io.UncheckedIOException.class)
+                .hasMessageContaining("failed earlier");
+        assertThatThrownBy(() -> s.append(entries(1, 1, 7, 1))).isInstanceOf(java.io.UncheckedIOException.class);
+        assertThatThrownBy(() -> store.open(2)).isInstanceOf(java.io.UncheckedIOException.class);
+        store.close();
+        try (var reopened = SharedRaftLogStore.open(dir, SMALL)) {
+            assertLog(reopened.open(1), 1, 1, 1, 5);
+            assertThat(reopened.open(1).initialState().hardState().commit()).isEqualTo(5);
         }
     }
 
