@@ -507,6 +507,22 @@ class SharedRaftLogStoreTest {
     }
 
     @Test
+    void snapshotDataDroppedByTheJvmAreReadBackFromTheFile() {
+        try (var store = SharedRaftLogStore.open(dir, SMALL)) {
+            RaftLogStorage s = store.open(1);
+            s.append(entries(1, 1, 1, 10));
+            s.setHardState(new HardState(1, 0, 10));
+            s.createSnapshot(6, ConfState.ofVoters(1L, 2L), "six".getBytes(StandardCharsets.UTF_8));
+            ((SharedGroupLog) s).snapshotCache = new java.lang.ref.SoftReference<>(null); // as the GC would
+            Snapshot back = s.snapshot();
+            assertThat(back.index()).isEqualTo(6);
+            assertThat(back.term()).isEqualTo(1);
+            assertThat(back.confState()).isEqualTo(ConfState.ofVoters(1L, 2L));
+            assertThat(back.data()).asString(StandardCharsets.UTF_8).isEqualTo("six");
+        }
+    }
+
+    @Test
     void closedStoreRefusesWork() {
         var store = SharedRaftLogStore.open(dir, SMALL);
         RaftLogStorage s = store.open(1);
