@@ -38,7 +38,7 @@ class RaftLogStoreModelTest {
         String one = System.getProperty("kvkit.raft.logSeed", "");
         // the directory store pays an fsync per group and per segment: fewer steps keep it quick
         int seeds = Integer.getInteger("kvkit.raft.logSeeds", kind.equals("shared") ? 3 : 2);
-        int steps = kind.equals("shared") ? 1500 : 600;
+        int steps = kind.equals("shared") ? 1000 : 600;
         long base = one.isBlank() ? System.nanoTime() : Long.parseLong(one.trim());
         for (int k = 0; k < (one.isBlank() ? seeds : 1); k++) {
             long seed = base + k;

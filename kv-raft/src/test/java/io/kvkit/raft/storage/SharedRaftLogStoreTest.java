@@ -239,12 +239,12 @@ class SharedRaftLogStoreTest {
      */
     @Test
     void anIdleGroupDoesNotPinOldSegments() {
-        try (var store = SharedRaftLogStore.open(dir, SMALL)) {
+        try (var store = SharedRaftLogStore.open(dir, SMALL.withSegmentBytes(4096))) {
             RaftLogStorage slow = store.open(1);
             slow.append(entries(1, 1, 1, 3));
             slow.setHardState(new HardState(1, 2, 2));
             store.sync();
-            for (long i = 1; i <= 600; i++) {
+            for (long i = 1; i <= 400; i++) {
                 for (long g = 2; g <= 3; g++) {
                     RaftLogStorage s = store.open(g);
                     s.append(entries(g, 1, i, 1));
@@ -269,8 +269,8 @@ class SharedRaftLogStoreTest {
             assertThat(store.recoveryReport()).isEmpty();
             assertLog(store.open(1), 1, 1, 1, 3);
             assertThat(store.open(1).initialState().hardState()).isEqualTo(new HardState(1, 2, 2));
-            assertLog(store.open(2), 2, 1, 596, 600);
-            assertLog(store.open(3), 3, 1, 596, 600);
+            assertLog(store.open(2), 2, 1, 396, 400);
+            assertLog(store.open(3), 3, 1, 396, 400);
         }
     }
 
@@ -315,14 +315,14 @@ class SharedRaftLogStoreTest {
      */
     @Test
     void aSlowGroupWithMuchLiveDataDoesNotPinTheDeadSegmentsBehindIt() {
-        try (var store = SharedRaftLogStore.open(dir, SMALL)) {
+        try (var store = SharedRaftLogStore.open(dir, SMALL.withSegmentBytes(4096))) {
             RaftLogStorage slow = store.open(1);
             for (long i = 1; i <= 60; i++) {
                 slow.append(entries(1, 1, i, 1));
             }
             store.sync();
             RaftLogStorage busy = store.open(2);
-            for (long i = 1; i <= 800; i++) {
+            for (long i = 1; i <= 500; i++) {
                 busy.append(entries(2, 1, i, 1));
                 busy.setHardState(new HardState(1, 0, i));
                 if (i % 10 == 0) {
