@@ -418,8 +418,8 @@ class SharedRaftLogStoreTest {
     }
 
     /**
-     * Four threads append to their own groups and call sync() concurrently (segments roll and are
-     * collected meanwhile). Then the files are copied as they are, without close — what a crash
+     * Four threads append to their own groups, read them back and call sync() concurrently
+     * (segments roll and are collected meanwhile, moving entries under the readers). Then the files are copied as they are, without close — what a crash
      * would leave — and every write that a sync() had returned for must be in the copy.
      */
     @Test
@@ -453,6 +453,10 @@ class SharedRaftLogStoreTest {
                         mine.getFirst().sync();
                         for (int k = 0; k < groupsPerThread; k++) {
                             synced.set(first + k, i);
+                            // reads race with other threads' appends and with collection moving entries
+                            RaftLogStorage s = mine.get(k);
+                            long from = Math.max(s.firstIndex(), i - 5);
+                            assertThat(s.entries(from, i + 1, Long.MAX_VALUE)).isEqualTo(entries(first + k, 1, from, (int) (i - from + 1)));
                         }
                     }
                 } catch (Throwable e) {
