@@ -51,7 +51,8 @@ import java.util.stream.Stream;
  *
  * <p><b>Threads.</b> Views of different groups may be used from different threads at once; one
  * lock guards the tail and every group's index (operations under it are short: encoding, a
- * {@code write()}, {@code pread}s). fsyncs and snapshot files are written outside it. Each
+ * {@code write()}, {@code pread}s). fsyncs (but the one that seals a segment at a roll) and
+ * snapshot files are written outside it. Each
  * group's view must be used by one thread at a time, as a Raft group is.
  */
 public final class SharedRaftLogStore implements RaftLogStore {
