@@ -75,7 +75,7 @@ class SharedRaftLogKillTest {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         long acked = 0;
-        for (int round = 0; round < 3; round++) {
+        for (int round = 0; round < 2; round++) {
             int killAfter = 20 + rnd.nextInt(200);
             Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Writer.class.getName(),
                     dir.toString()).redirectErrorStream(true).start();
