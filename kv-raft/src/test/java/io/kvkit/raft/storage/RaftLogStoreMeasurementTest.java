@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * groups, rounds of one 100-byte entry and one hard state per group followed by one
  * {@code sync()} (what a multi-Raft runtime does per round of Readies), on
  * {@link SharedRaftLogStore} and on {@link DirectoryRaftLogStore}: entries/s, fsyncs/s, and
- * bytes on disk per entry. Then the same with 4 writer threads, each owning a quarter of the
+ * bytes on disk per entry, and the time to reopen (replay) what was written. Then the same with 4 writer threads, each owning a quarter of the
  * groups and calling sync() itself (group commit across callers). Run with
  * <pre>
  * mvn -B -pl kv-raft test -Dtest=RaftLogStoreMeasurementTest -Dkvkit.raft.measureLog=true \
@@ -35,14 +35,14 @@ class RaftLogStoreMeasurementTest {
     @TempDir
     Path tmp;
 
-    private record Result(long entries, long fsyncs, double seconds, long diskBytes) {
+    private record Result(long entries, long fsyncs, double seconds, long diskBytes, double reopenMillis) {
     }
 
     @Test
     void appendAndSyncRounds() throws Exception {
         double seconds = Double.parseDouble(System.getProperty("kvkit.raft.measureSeconds", "4"));
-        System.out.printf("%-9s %7s %7s %12s %10s %12s %14s%n", "store", "threads", "groups", "entries/s", "fsyncs/s",
-                "fsyncs/sync()", "disk B/entry");
+        System.out.printf("%-9s %7s %7s %12s %10s %12s %14s %10s %10s%n", "store", "threads", "groups", "entries/s", "fsyncs/s",
+                "fsyncs/sync()", "disk B/entry", "disk MB", "reopen ms");
         int run = 0;
         for (int threads : new int[] {1, 4}) {
             for (int groups : new int[] {1, 16, 64}) {
@@ -54,17 +54,19 @@ class RaftLogStoreMeasurementTest {
                     Function<Path, RaftLogStore> open = kind.equals("shared")
                             ? d -> SharedRaftLogStore.open(d, SharedRaftLogOptions.defaults())
                             : d -> DirectoryRaftLogStore.open(d, 64L << 20);
-                    Result r = measure(open.apply(dir), dir, groups, threads, seconds);
+                    Result r = measure(open, dir, groups, threads, seconds);
                     long syncCalls = Math.max(1, r.entries / (groups / threads));
-                    System.out.printf("%-9s %7d %7d %12.0f %10.0f %12.2f %14.1f%n", kind, threads, groups,
+                    System.out.printf("%-9s %7d %7d %12.0f %10.0f %12.2f %14.1f %10.1f %10.0f%n", kind, threads, groups,
                             r.entries / r.seconds, r.fsyncs / r.seconds, (double) r.fsyncs / syncCalls,
-                            (double) r.diskBytes / r.entries);
+                            (double) r.diskBytes / r.entries, r.diskBytes / 1e6, r.reopenMillis);
                 }
             }
         }
     }
 
-    private static Result measure(RaftLogStore store, Path dir, int groups, int threads, double seconds) throws Exception {
+    private static Result measure(Function<Path, RaftLogStore> open, Path dir, int groups, int threads, double seconds)
+            throws Exception {
+        RaftLogStore store = open.apply(dir);
         byte[] payload = new byte[100];
         new Random(1).nextBytes(payload);
         for (long g = 1; g <= groups; g++) {
@@ -100,7 +102,15 @@ class RaftLogStoreMeasurementTest {
         double elapsed = (System.nanoTime() - started) / 1e9;
         long fsyncs = fsyncs(store) - fsyncsBefore;
         store.close();
-        return new Result(written.get(), fsyncs, elapsed, diskBytes(dir));
+        // recovery: replay everything written, then every group's log is ready
+        long t0 = System.nanoTime();
+        try (RaftLogStore reopened = open.apply(dir)) {
+            for (long g = 1; g <= groups; g++) {
+                reopened.open(g).lastIndex();
+            }
+        }
+        double reopenMillis = (System.nanoTime() - t0) / 1e6;
+        return new Result(written.get(), fsyncs, elapsed, diskBytes(dir), reopenMillis);
     }
 
     private static long fsyncs(RaftLogStore store) {
