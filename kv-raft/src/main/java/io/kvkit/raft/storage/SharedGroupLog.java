@@ -139,6 +139,7 @@ final class SharedGroupLog implements RaftLogStorage {
 
     @Override
     public Snapshot snapshot() {
+        Path file;
         store.lock.lock();
         try {
             ensureLive();
@@ -146,8 +147,18 @@ final class SharedGroupLog implements RaftLogStorage {
                 return Snapshot.EMPTY;
             }
             Snapshot s = snapshotCache.get();
-            if (s == null) {
-                s = store.readSnapshotFile(snapshotFile);
+            if (s != null) {
+                return s;
+            }
+            file = snapshotFile;
+        } finally {
+            store.lock.unlock();
+        }
+        // read outside the lock (it may be large); only this group's thread replaces the file
+        Snapshot s = store.readSnapshotFile(file);
+        store.lock.lock();
+        try {
+            if (file.equals(snapshotFile)) {
                 snapshotCache = new SoftReference<>(s);
             }
             return s;

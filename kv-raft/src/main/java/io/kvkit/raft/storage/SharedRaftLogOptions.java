@@ -9,9 +9,10 @@ package io.kvkit.raft.storage;
  *                            {@code write()}; a read or a sync flushes it
  * @param maxRecordBytes      an append is cut into records of at most about this many bytes, so
  *                            that a large batch does not make one huge record
- * @param rewriteLivePercent  the oldest segments whose live bytes are at most this percentage of
- *                            their size have their live records copied to the tail so that they
- *                            can be deleted (0 = only delete segments with nothing live)
+ * @param rewriteLivePercent  the longest run of oldest segments whose live bytes together are at
+ *                            most this percentage of their total size have their live records
+ *                            copied to the tail, and are deleted (0 = only delete segments with
+ *                            nothing live; 100 = copy everything live out of every sealed segment)
  */
 public record SharedRaftLogOptions(long segmentBytes, int writeBufferBytes, int maxRecordBytes, int rewriteLivePercent) {
 

@@ -41,15 +41,18 @@ import java.util.stream.Stream;
  *
  * <p><b>Space.</b> Segments are deleted oldest first, never out of order (an ENTRIES record's
  * truncation only matters to older records, so a surviving suffix of segments always replays
- * correctly). After a sync that follows a segment roll, the oldest segments whose live bytes
- * (entries still in their group's log, latest hard states) are at most
- * {@link SharedRaftLogOptions#rewriteLivePercent()} of their size have those live records copied
- * to the tail (REWRITE records), everything is fsynced, and then they are deleted one by one,
- * each deletion made durable before the next, so a crash leaves a contiguous run of segments.
+ * correctly). After a sync that follows a segment roll, the longest run of oldest segments whose
+ * live bytes (entries still in their group's log, latest hard states and snapshot markers)
+ * together are at most {@link SharedRaftLogOptions#rewriteLivePercent()} of their size have
+ * those live records copied to the tail (REWRITE records, one run at a time under the lock),
+ * everything is fsynced, and then they are deleted one by one, each deletion made durable before
+ * the next, so a crash leaves a contiguous run of segments. The sync() caller that finds a roll
+ * does the collection after its own fsync; other callers sync on meanwhile.
  *
  * <p><b>Threads.</b> Views of different groups may be used from different threads at once; one
  * lock guards the tail and every group's index (operations under it are short: encoding, a
- * {@code write()}, {@code pread}s). fsyncs and snapshot files are written outside it. Each
+ * {@code write()}, {@code pread}s). fsyncs (but the one that seals a segment at a roll) and
+ * snapshot files are written outside it. Each
  * group's view must be used by one thread at a time, as a Raft group is.
  */
 public final class SharedRaftLogStore implements RaftLogStore {
@@ -91,15 +94,18 @@ public final class SharedRaftLogStore implements RaftLogStore {
     private boolean dirDirty;
     private boolean rolledSinceCollection;
     private long rewrittenBytes;
-    private long deletedSegments;
+    private final AtomicLong deletedSegments = new AtomicLong();
     private final List<String> recovery;
 
     private final AtomicLong fsyncs = new AtomicLong();
     private volatile Throwable failure;
     private volatile boolean closed;
 
+    /** Held by the one thread collecting garbage (and by close). */
+    private final ReentrantLock collectLock = new ReentrantLock();
+
     private final Object syncMonitor = new Object();
-    /** A thread is leading a sync round (or collecting garbage, or closing). Guarded by syncMonitor. */
+    /** A thread is leading a sync round (or closing). Guarded by syncMonitor. */
     private boolean syncing;
     /** appendedBytes covered by the last finished fsync. Guarded by syncMonitor. */
     private long durableBytes;
@@ -221,8 +227,8 @@ public final class SharedRaftLogStore implements RaftLogStore {
         if (!becomeSyncLeader(target)) {
             return;
         }
+        boolean collect;
         try {
-            boolean collect;
             long upTo;
             List<Segment> toForce;
             boolean dirToo;
@@ -249,13 +255,19 @@ public final class SharedRaftLogStore implements RaftLogStore {
             synchronized (syncMonitor) {
                 durableBytes = Math.max(durableBytes, upTo);
             }
-            if (collect) {
-                collectGarbageAsLeader();
-            }
         } catch (IOException | RuntimeException e) {
             throw fail("fsync", e);
         } finally {
             endSyncLeadership();
+        }
+        // this caller's writes are durable; it now pays for the collection (if no other thread
+        // is at it), while other callers sync on
+        if (collect && collectLock.tryLock()) {
+            try {
+                collectGarbageExclusively();
+            } finally {
+                collectLock.unlock();
+            }
         }
     }
 
@@ -265,13 +277,11 @@ public final class SharedRaftLogStore implements RaftLogStore {
      * segment roll; callable at any time.
      */
     public void collectGarbage() {
-        becomeSyncLeader(Long.MAX_VALUE);
+        collectLock.lock();
         try {
-            collectGarbageAsLeader();
-        } catch (IOException | RuntimeException e) {
-            throw fail("garbage collection", e);
+            collectGarbageExclusively();
         } finally {
-            endSyncLeadership();
+            collectLock.unlock();
         }
     }
 
@@ -291,19 +301,20 @@ public final class SharedRaftLogStore implements RaftLogStore {
                 heap += g.index.heapBytes();
             }
             return new SharedRaftLogStats(groups.size(), segments.size(), total, liveSum, fsyncs.get(), rewrittenBytes,
-                    deletedSegments, heap);
+                    deletedSegments.get(), heap);
         } finally {
             lock.unlock();
         }
     }
 
-    /** fsync calls (segment files and the directory) made since open. */
+    /** fsync calls of the log (segment files and the directory; not snapshot files) since open. */
     public long fsyncCount() {
         return fsyncs.get();
     }
 
     @Override
     public void close() {
+        collectLock.lock();
         becomeSyncLeader(Long.MAX_VALUE);
         lock.lock();
         try {
@@ -327,6 +338,7 @@ public final class SharedRaftLogStore implements RaftLogStore {
             }
             lock.unlock();
             endSyncLeadership();
+            collectLock.unlock();
         }
     }
 
@@ -396,81 +408,144 @@ public final class SharedRaftLogStore implements RaftLogStore {
 
     // ------------------------------------------------------------------ garbage collection
 
-    private void collectGarbageAsLeader() throws IOException {
-        lock.lock();
+    /**
+     * With collectLock held. Plans under the lock, copies live records group by group and run by
+     * run (the lock is released in between, so appends of other groups wait for one run at most),
+     * makes everything durable as the sync leader, then deletes the segments outside both.
+     */
+    private void collectGarbageExclusively() {
         try {
-            ensureUsable();
-            rolledSinceCollection = false;
-            if (segments.size() < 2) {
-                return;
-            }
-            long[] live = liveBytesPerSegment();
-            int n = 0;
-            // only a prefix, never the active segment
-            while (n < segments.size() - 1
-                    && live[n] * 100 <= (long) options.rewriteLivePercent() * segments.get(n).size) {
-                n++;
-            }
-            if (n == 0) {
-                return;
-            }
-            long keepSeq = segments.get(n).seq;
-            boolean anyLive = false;
-            for (int i = 0; i < n; i++) {
-                anyLive |= live[i] > 0;
-            }
-            if (anyLive) {
-                for (SharedGroupLog g : new TreeMap<>(groups).values()) {
-                    rewriteBelow(g, keepSeq);
+            long keepSeq;
+            List<Long> ids;
+            lock.lock();
+            try {
+                ensureUsable();
+                rolledSinceCollection = false;
+                if (segments.size() < 2) {
+                    return;
                 }
+                long[] live = liveBytesPerSegment();
+                // the longest run of oldest sealed segments (never the active one) whose live bytes,
+                // together, are within the threshold: a head segment held by a slow group's many
+                // entries goes with the dead segments behind it instead of pinning them all
+                int n = 0;
+                long cumulativeLive = 0;
+                long cumulativeSize = 0;
+                for (int k = 0; k < segments.size() - 1; k++) {
+                    cumulativeLive += live[k];
+                    cumulativeSize += segments.get(k).size;
+                    if (cumulativeLive * 100 <= (long) options.rewriteLivePercent() * cumulativeSize) {
+                        n = k + 1;
+                    }
+                }
+                if (n == 0) {
+                    return;
+                }
+                keepSeq = segments.get(n).seq;
+                ids = new ArrayList<>(new TreeMap<>(groups).keySet());
+            } finally {
+                lock.unlock();
             }
-            // every record written so far, rewrites included, durable before anything is deleted:
-            // what makes the old records dead must not be lost in a crash
-            flushTail();
-            forceUnsynced();
-            synchronized (syncMonitor) {
-                durableBytes = Math.max(durableBytes, appendedBytes);
+            // New records only go to the tail (segments >= keepSeq), so once a group's old records
+            // are copied nothing of it points below keepSeq again.
+            for (long id : ids) {
+                rewriteBelow(id, keepSeq);
             }
-            for (int i = 0; i < n; i++) {
-                Segment s = segments.removeFirst();
+            List<Segment> doomed = new ArrayList<>();
+            becomeSyncLeader(Long.MAX_VALUE);
+            try {
+                long upTo;
+                List<Segment> toForce;
+                boolean dirToo;
+                lock.lock();
+                try {
+                    ensureUsable();
+                    long[] live = liveBytesPerSegment();
+                    int n = 0;
+                    while (n < segments.size() - 1 && segments.get(n).seq < keepSeq) {
+                        if (live[n] != 0) {
+                            throw new IllegalStateException("segment " + segments.get(n).path
+                                    + " still holds live records after they were copied; nothing deleted");
+                        }
+                        n++;
+                    }
+                    doomed.addAll(segments.subList(0, n));
+                    segments.subList(0, n).clear();
+                    flushTail();
+                    upTo = appendedBytes;
+                    toForce = takeUnsynced();
+                    dirToo = dirDirty;
+                    dirDirty = false;
+                } finally {
+                    lock.unlock();
+                }
+                // every record written so far, copies included, durable before anything is
+                // deleted: what makes the old records dead must not be lost in a crash
+                for (Segment s : toForce) {
+                    s.channel.force(false);
+                    fsyncs.incrementAndGet();
+                }
+                if (dirToo) {
+                    syncDir();
+                }
+                synchronized (syncMonitor) {
+                    durableBytes = Math.max(durableBytes, upTo);
+                }
+            } finally {
+                endSyncLeadership();
+            }
+            for (Segment s : doomed) {
                 s.channel.close();
                 Files.delete(s.path);
-                // one at a time, durably: a crash must leave a contiguous run of segments
+                // one at a time, durably, oldest first: a crash leaves a contiguous run of segments
                 syncDir();
-                deletedSegments++;
+                deletedSegments.incrementAndGet();
             }
-        } finally {
-            lock.unlock();
+        } catch (IOException | RuntimeException e) {
+            throw fail("garbage collection", e);
         }
     }
 
-    /** Under lock: copies g's records living in segments older than keepSeq to the tail. */
-    private void rewriteBelow(SharedGroupLog g, long keepSeq) throws IOException {
-        GroupEntryIndex idx = g.index;
-        long i = idx.isEmpty() ? 1 : idx.firstIndex();
-        long last = idx.isEmpty() ? 0 : idx.lastIndex();
-        while (i <= last) {
-            if (GroupEntryIndex.segmentOf(idx.location(i)) >= keepSeq) {
-                i++;
-                continue;
+    /** Copies the records of group {@code id} that live below keepSeq to the tail, a run per lock. */
+    private void rewriteBelow(long id, long keepSeq) {
+        long cursor = 0;
+        while (true) {
+            lock.lock();
+            try {
+                ensureUsable();
+                SharedGroupLog g = groups.get(id);
+                if (g == null) {
+                    return; // deleted meanwhile: its records are dead
+                }
+                GroupEntryIndex idx = g.index;
+                long last = idx.isEmpty() ? 0 : idx.lastIndex();
+                long i = idx.isEmpty() ? 1 : Math.max(cursor, idx.firstIndex());
+                while (i <= last && GroupEntryIndex.segmentOf(idx.location(i)) >= keepSeq) {
+                    i++;
+                }
+                if (i > last) {
+                    if (g.hardStateSegment < keepSeq) {
+                        writeHardState(g, g.hardState);
+                    }
+                    if (g.snapshotMarkerSegment >= 0 && g.snapshotMarkerSegment < keepSeq) {
+                        // as a compaction: entries after the snapshot replayed before it must stay
+                        writeSnapshotMarker(g, g.snapshotIndex, g.snapshotTerm, false);
+                    }
+                    return;
+                }
+                long runEnd = i;
+                long bytes = idx.length(i);
+                while (runEnd + 1 <= last && GroupEntryIndex.segmentOf(idx.location(runEnd + 1)) < keepSeq
+                        && bytes < options.maxRecordBytes()) {
+                    runEnd++;
+                    bytes += idx.length(runEnd);
+                }
+                writeEntries(g, SharedLogFormat.REWRITE, readEntries(g, i, runEnd + 1));
+                rewrittenBytes += bytes;
+                cursor = runEnd + 1;
+            } finally {
+                lock.unlock();
             }
-            long runEnd = i;
-            long bytes = idx.length(i);
-            while (runEnd + 1 <= last && GroupEntryIndex.segmentOf(idx.location(runEnd + 1)) < keepSeq
-                    && bytes < options.maxRecordBytes()) {
-                runEnd++;
-                bytes += idx.length(runEnd);
-            }
-            writeEntries(g, SharedLogFormat.REWRITE, readEntries(g, i, runEnd + 1));
-            rewrittenBytes += bytes;
-            i = runEnd + 1;
-        }
-        if (g.hardStateSegment < keepSeq) {
-            writeHardState(g, g.hardState);
-        }
-        if (g.snapshotMarkerSegment >= 0 && g.snapshotMarkerSegment < keepSeq) {
-            // as a compaction: entries after the snapshot replayed before it must stay
-            writeSnapshotMarker(g, g.snapshotIndex, g.snapshotTerm, false);
         }
     }
 
@@ -589,21 +664,30 @@ public final class SharedRaftLogStore implements RaftLogStore {
         if (b != tail) {
             b.flip();
             Segment a = segments.getLast();
-            while (b.hasRemaining()) {
-                a.size += a.channel.write(b, a.size);
+            try {
+                while (b.hasRemaining()) {
+                    a.size += a.channel.write(b, a.size);
+                }
+            } catch (IOException e) {
+                throw fail("writing to " + a.path, e);
             }
             a.unsynced = true;
         }
     }
 
-    private void flushTail() throws IOException {
+    private void flushTail() {
         if (tail.position() == 0) {
             return;
         }
         Segment a = segments.getLast();
         tail.flip();
-        while (tail.hasRemaining()) {
-            a.size += a.channel.write(tail, a.size);
+        try {
+            while (tail.hasRemaining()) {
+                a.size += a.channel.write(tail, a.size);
+            }
+        } catch (IOException e) {
+            // part of the tail may be in the file: nothing may be appended after it
+            throw fail("writing to " + a.path, e);
         }
         tail.clear();
         a.unsynced = true;
@@ -611,7 +695,13 @@ public final class SharedRaftLogStore implements RaftLogStore {
 
     private void roll() throws IOException {
         flushTail();
-        startSegment(segments.getLast().seq + 1);
+        // a sealed segment is durable before its successor exists: replay then never meets a
+        // torn record anywhere but in the last segment (one fsync per segment, under the lock)
+        Segment old = segments.getLast();
+        old.channel.force(false);
+        old.unsynced = false;
+        fsyncs.incrementAndGet();
+        startSegment(old.seq + 1);
         rolledSinceCollection = true;
     }
 
@@ -708,7 +798,7 @@ public final class SharedRaftLogStore implements RaftLogStore {
                 ch.force(false);
             }
             Files.move(tmp, fin, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            syncDir();
+            forceDir();
             return fin;
         } catch (IOException e) {
             throw new UncheckedIOException("writing snapshot " + s + " of group " + groupId + " to " + fin, e);
@@ -738,17 +828,22 @@ public final class SharedRaftLogStore implements RaftLogStore {
             }
         }
         if (any) {
-            syncDir();
+            forceDir();
         }
     }
 
     // ------------------------------------------------------------------ state
 
+    /** fsyncs the directory, counted with the log's fsyncs. */
     void syncDir() throws IOException {
+        forceDir();
+        fsyncs.incrementAndGet();
+    }
+
+    private void forceDir() throws IOException {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         }
-        fsyncs.incrementAndGet();
     }
 
     void ensureUsable() {
@@ -780,7 +875,13 @@ public final class SharedRaftLogStore implements RaftLogStore {
                 e instanceof IOException io ? io : new IOException(e));
     }
 
-    Path dir() {
-        return dir;
+    /** For fault-injection tests: the active segment's channel (closing it fails the next write). */
+    FileChannel activeChannel() {
+        lock.lock();
+        try {
+            return segments.getLast().channel;
+        } finally {
+            lock.unlock();
+        }
     }
 }

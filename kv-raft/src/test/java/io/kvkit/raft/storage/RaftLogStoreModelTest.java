@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (appends that truncate, hard states, compactions, installed snapshots, group deletion and
  * creation, syncs, garbage collection, close and reopen) applied to the store under test and
  * to {@link MemoryRaftLogStore}, compared after every step. Seeds are printed; replay one with
- * {@code -Dkvkit.raft.logSeed=S}; more with {@code -Dkvkit.raft.logSeeds=N} (default 4 for the shared store, 2 for the directory store).
+ * {@code -Dkvkit.raft.logSeed=S}; more with {@code -Dkvkit.raft.logSeeds=N} (default 2; a new base seed every run).
  */
 class RaftLogStoreModelTest {
 
@@ -37,8 +37,8 @@ class RaftLogStoreModelTest {
     void randomOperationsMatchTheMemoryModel(String kind) throws Exception {
         String one = System.getProperty("kvkit.raft.logSeed", "");
         // the directory store pays an fsync per group and per segment: fewer steps keep it quick
-        int seeds = Integer.getInteger("kvkit.raft.logSeeds", kind.equals("shared") ? 4 : 2);
-        int steps = kind.equals("shared") ? 1500 : 800;
+        int seeds = Integer.getInteger("kvkit.raft.logSeeds", 2);
+        int steps = kind.equals("shared") ? 1000 : 600;
         long base = one.isBlank() ? System.nanoTime() : Long.parseLong(one.trim());
         for (int k = 0; k < (one.isBlank() ? seeds : 1); k++) {
             long seed = base + k;
