@@ -36,7 +36,7 @@ public final class ClusterBench implements Callable<Integer> {
     static final int EXIT_MEASUREMENT_FAILED = 1;
     static final int EXIT_USAGE = 2;
 
-    @Option(names = "--targets", split = ",", paramLabel = "NAME", description = "Targets, comma separated (default: etcd).")
+    @Option(names = "--targets", split = ",", paramLabel = "NAME", description = "Targets, comma separated (default: kvkit,etcd).")
     List<String> targets;
 
     @Option(names = "--concurrency", split = ",", paramLabel = "N",
@@ -150,7 +150,7 @@ public final class ClusterBench implements Callable<Integer> {
 
     /** Checks the arguments; anything out of range is an {@link IllegalArgumentException} naming the option and what it accepts. */
     ClusterBenchOptions options() {
-        List<String> targetNames = targets == null || targets.isEmpty() ? List.of("etcd") : targets.stream().map(String::trim).toList();
+        List<String> targetNames = targets == null || targets.isEmpty() ? List.of("kvkit", "etcd") : targets.stream().map(String::trim).toList();
         for (String t : targetNames) {
             ClusterTargets.check(t);
         }
