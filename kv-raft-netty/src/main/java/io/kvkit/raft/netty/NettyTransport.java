@@ -165,7 +165,8 @@ public final class NettyTransport implements Transport {
         this.listenAddress = Objects.requireNonNull(listenAddress, "listenAddress");
         this.opts = Objects.requireNonNull(opts, "opts");
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.snapshotRateLimiter = new SnapshotRateLimiter(opts.snapshot().rateBytesPerSecond());
+        this.snapshotRateLimiter = new SnapshotRateLimiter(opts.snapshot().rateBytesPerSecond(),
+                (long) opts.snapshot().windowChunks() * opts.snapshot().chunkBytes());
         for (Map.Entry<Long, InetSocketAddress> e : peerAddresses.entrySet()) {
             checkPeer(e.getKey(), e.getValue());
             peers.put(e.getKey(), new PeerConnection(e.getKey(), e.getValue()));

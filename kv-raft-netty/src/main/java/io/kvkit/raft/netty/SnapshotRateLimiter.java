@@ -3,25 +3,37 @@ package io.kvkit.raft.netty;
 /**
  * Paces the snapshot bytes a node sends, all peers together, at {@code bytesPerSecond}. A chunk
  * is sent only once its bytes are paid for — {@link #reserve} returns how long to wait — and each
- * reservation is due at least its cost after the previous one, so a transfer of S bytes takes at
- * least S / rate and no interval carries more than rate x interval bytes. A reservation made
- * within one cost of the previous one's due time continues from that due time (so the time spent
- * writing a chunk does not slow the stream below the rate); after a longer idle time it starts
- * from now (no burst). Thread-safe (peers live on different event loops).
+ * reservation falls due its cost after the previous one, so from the start of a busy period the
+ * bytes sent never exceed rate x elapsed time, and a transfer of S bytes takes at least S / rate.
+ *
+ * <p>A reservation made less than {@code maxBurstBytes}' cost after the previous one fell due
+ * continues from that due time: time lost between chunks (writing one, waiting for an ack with
+ * the window full) is made up, or the stream would fall short of the rate whenever another gate
+ * holds it for a moment. After a longer pause it starts from now: idle time earns no burst
+ * larger than {@code maxBurstBytes}. Thread-safe (peers live on different event loops).
  */
 final class SnapshotRateLimiter {
     private final long bytesPerSecond;
+    private final long maxBurstNanos;
     /** When the bytes reserved so far are paid for (System.nanoTime scale). */
     private long paidUntilNanos;
     /** Whether {@link #paidUntilNanos} is set: nanoTime values may be negative, so no value means "never". */
     private boolean reserved;
 
-    /** @param bytesPerSecond 0 = unlimited */
-    SnapshotRateLimiter(long bytesPerSecond) {
+    /**
+     * @param bytesPerSecond 0 = unlimited
+     * @param maxBurstBytes  how far behind its schedule the stream may catch up at once (the
+     *                       transport uses the window, which bounds a burst anyway)
+     */
+    SnapshotRateLimiter(long bytesPerSecond, long maxBurstBytes) {
         if (bytesPerSecond < 0) {
             throw new IllegalArgumentException("bytesPerSecond must be >= 0 (0 = unlimited), got " + bytesPerSecond);
         }
+        if (maxBurstBytes < 0) {
+            throw new IllegalArgumentException("maxBurstBytes must be >= 0, got " + maxBurstBytes);
+        }
         this.bytesPerSecond = bytesPerSecond;
+        this.maxBurstNanos = bytesPerSecond == 0 ? 0 : maxBurstBytes * 1_000_000_000L / bytesPerSecond;
     }
 
     /** Reserves {@code bytes}; returns the nanoseconds to wait from {@code nowNanos} before sending them (0: now). */
@@ -31,12 +43,10 @@ final class SnapshotRateLimiter {
         }
         long cost = bytes * 1_000_000_000L / bytesPerSecond;
         long start;
-        if (reserved && nowNanos - paidUntilNanos <= cost) {
-            // busy, or just caught up: the time since the last bytes were due (spent writing them,
-            // waiting for an ack) is not lost, or the rate achieved would fall short of the limit
-            start = paidUntilNanos;
+        if (reserved && nowNanos - paidUntilNanos <= Math.max(cost, maxBurstNanos)) {
+            start = paidUntilNanos; // on schedule or a little behind: catch up
         } else {
-            start = nowNanos; // idle for longer than these bytes cost: no burst from idle time
+            start = nowNanos; // idle: start afresh, these bytes pay before they leave
         }
         paidUntilNanos = start + cost;
         reserved = true;

@@ -62,13 +62,13 @@ final class SnapshotStreamDecoder {
                 at += takeHead(bytes, at);
             } else if (dataFilled < data.length) {
                 int n = Math.min(length - at, data.length - dataFilled);
-                bytes.copyTo(data, at, dataFilled, n);
+                bytes.substring(at, at + n).copyTo(data, dataFilled); // substring is a view
                 crc.update(data, dataFilled, n);
                 dataFilled += n;
                 at += n;
             } else {
                 int n = Math.min(length - at, 4 - trailerFilled);
-                bytes.copyTo(trailer, at, trailerFilled, n);
+                bytes.substring(at, at + n).copyTo(trailer, trailerFilled);
                 trailerFilled += n;
                 at += n;
             }
@@ -95,7 +95,7 @@ final class SnapshotStreamDecoder {
             if (headLength + n > head.length) {
                 head = Arrays.copyOf(head, Math.max(head.length * 2, headLength + n));
             }
-            bytes.copyTo(head, at + taken, headLength, n);
+            bytes.substring(at + taken, at + taken + n).copyTo(head, headLength);
             headLength += n;
             taken += n;
             if (headComplete()) {
