@@ -155,8 +155,9 @@ public record NettyTransportOptions(int maxFrameBytes, int maxBatchBytes, int ma
      *                              transfer: bounds the receiver's backlog. Default 4.
      * @param rateBytesPerSecond    snapshot bytes this node sends per second, all peers together
      *                              (a chunk waits until its bytes are paid for: a transfer of S
-     *                              bytes lasts at least S / rate). 0 = unlimited. Default 100 MiB/s,
-     *                              TiKV's default for snapshot I/O.
+     *                              bytes lasts at least S / rate; a stream held back by its window
+     *                              catches up by at most one window). 0 = unlimited. Default
+     *                              100 MiB/s, TiKV's default for snapshot I/O.
      * @param maxSnapshotBytes      largest encoded snapshot a receiver accepts; larger offers are
      *                              refused. Default 1 GiB; at most 2 GiB - 64 (a Java array holds it).
      * @param stagingDir            where a receiver stages chunks on disk (synced per chunk,
