@@ -66,10 +66,12 @@ public final class SharedRaftLogStore implements RaftLogStore {
         long size;
         /** Written since its last fsync. */
         boolean unsynced;
+        final boolean writable;
 
         Segment(long seq, Path path, boolean writable, long size) throws IOException {
             this.seq = seq;
             this.path = path;
+            this.writable = writable;
             this.channel = writable
                     ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
                     : FileChannel.open(path, StandardOpenOption.READ);
@@ -136,6 +138,12 @@ public final class SharedRaftLogStore implements RaftLogStore {
         segments.addAll(replay.segments);
         groups.putAll(replay.groups);
         recovery = replay.report;
+        if (!segments.isEmpty() && !segments.getLast().writable) {
+            // the segment after it was a torn, removed header: this one is the active one again
+            Segment last = segments.removeLast();
+            last.channel.close();
+            segments.add(new Segment(last.seq, last.path, true, last.size));
+        }
         if (segments.isEmpty()) {
             startSegment(1);
             flushTail();

@@ -121,6 +121,40 @@ class SharedRaftLogStoreTest {
         }
     }
 
+    /**
+     * A roll whose new segment kept only part of its header: the segment is removed and reported,
+     * and the one before it is the active segment again. It was opened read-only as a sealed
+     * segment, so the first write after such a recovery failed (NonWritableChannelException)
+     * until it was reopened for writing.
+     */
+    @Test
+    void aNewSegmentWithATornHeaderIsRemovedAndReported() throws IOException {
+        try (var store = SharedRaftLogStore.open(dir, SMALL)) {
+            store.open(1).append(entries(1, 1, 1, 30));
+            store.sync();
+        }
+        List<Path> segs = segments(dir);
+        long next = SharedLogFormat.segmentSeq(segs.getLast().getFileName().toString()) + 1;
+        // a roll whose header never became durable
+        Path torn = dir.resolve(SharedLogFormat.segmentName(next));
+        Files.write(torn, new byte[] {'K', 'V', 'S'});
+        try (var store = SharedRaftLogStore.open(dir, SMALL)) {
+            assertThat(store.recoveryReport()).singleElement().asString().contains("torn header").contains(torn.getFileName().toString());
+            assertLog(store.open(1), 1, 1, 1, 30);
+            store.open(1).append(entries(1, 1, 31, 1));
+        }
+        try (var store = SharedRaftLogStore.open(dir, SMALL)) {
+            assertThat(store.recoveryReport()).isEmpty();
+            assertLog(store.open(1), 1, 1, 1, 31);
+        }
+        // the same in a segment that is not the last one is corruption
+        Files.write(torn, new byte[] {'K', 'V', 'S'});
+        Files.write(dir.resolve(SharedLogFormat.segmentName(next + 1)), new byte[0]);
+        assertThatThrownBy(() -> SharedRaftLogStore.open(dir, SMALL))
+                .isInstanceOf(CorruptLogException.class)
+                .hasMessageContaining(torn.getFileName().toString());
+    }
+
     @Test
     void aBitFlippedAnywhereButInTheLastRecordIsAnErrorNamingFileAndOffset() throws IOException {
         SharedRaftLogOptions options = SMALL.withSegmentBytes(4096).withRewriteLivePercent(0);
