@@ -195,6 +195,10 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
                 writeCurrent(next);
                 haltedBecause = null;
                 openState(next);
+                if (appliedIndex < snapshot.index()) { // an empty snapshot: a new state, stamped now
+                    system.write(WriteOptions.SYNC, new WriteBatch().put(EngineKeys.APPLIED_INDEX, EngineKeys.u64(snapshot.index())));
+                    appliedIndex = snapshot.index();
+                }
             } finally {
                 lock.writeLock().unlock();
             }
@@ -284,9 +288,10 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
             }
             return out.build();
         } catch (UnsupportedFeatureException x) {
+            String name = table.isEmpty() ? TableCatalog.DEFAULT_TABLE : table;
             List<String> can = StorageEngines.namesWith(c -> reverse ? c.reverseScan() : c.orderedScan());
-            throw new PartitionReadException(StatusCode.UNSUPPORTED, "table '" + table + "' uses engine '"
-                    + engines.get(table).name() + "', which cannot " + (reverse ? "scan in reverse" : "scan in key order")
+            throw new PartitionReadException(StatusCode.UNSUPPORTED, "table '" + name + "' uses engine '"
+                    + engines.get(name).name() + "', which cannot " + (reverse ? "scan in reverse" : "scan in key order")
                     + "; engines that can: " + can);
         } catch (EngineClosedException e) {
             throw new PartitionReadException(StatusCode.NOT_FOUND, "table '" + table + "' was dropped");
