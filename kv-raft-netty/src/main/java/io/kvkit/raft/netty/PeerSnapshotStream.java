@@ -247,7 +247,10 @@ final class PeerSnapshotStream {
             return;
         }
         long now = System.nanoTime();
-        long since = Math.max(t.lastProgressNanos, t.readyAtNanos); // waiting on our own rate limit is not a stall
+        long since = t.lastProgressNanos;
+        if (t.readyAtNanos != 0 && t.readyAtNanos - since > 0) {
+            since = t.readyAtNanos; // waiting on our own rate limit is not a stall (nanoTime: compare by difference)
+        }
         if (now - since > opts.progressTimeoutMillis() * 1_000_000L) {
             finish(t, false, "no progress for " + opts.progressTimeoutMillis() + " ms (progressTimeoutMillis) at "
                     + t.ackedOffset + " of " + t.source.totalBytes() + " bytes acknowledged");
