@@ -656,7 +656,7 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
                 }
             }
         }
-        system = openEngine(options.systemEngine(), stateDir.resolve("system"), Map.of(), true);
+        system = openEngine(options.systemEngine(), stateDir.resolve("system"), options.systemEngineOptions(), true);
         byte[] stored = system.get(EngineKeys.CATALOG);
         TableCatalog cat;
         if (stored == null) {
@@ -715,7 +715,7 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
         if (!Files.exists(sys)) {
             return; // an empty snapshot: the new state is created at open, stamped after it
         }
-        try (StorageEngine e = openEngine(options.systemEngine(), sys, Map.of(), true)) {
+        try (StorageEngine e = openEngine(options.systemEngine(), sys, options.systemEngineOptions(), true)) {
             e.write(WriteOptions.SYNC, new WriteBatch().put(EngineKeys.APPLIED_INDEX, EngineKeys.u64(index)));
         }
     }

@@ -70,7 +70,7 @@ final class Commands {
 
     static byte[] createTable(String name, String engine) {
         return PartitionCommand.encode(Request.newBuilder().setCreateTable(CreateTableRequest.newBuilder()
-                .setName(name).setEngine(engine).putAllOptions(Map.of())).build());
+                .setName(name).setEngine(engine).putAllOptions(TestEngines.engineOptions(engine))).build());
     }
 
     static byte[] dropTable(String name) {

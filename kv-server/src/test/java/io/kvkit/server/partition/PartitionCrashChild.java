@@ -15,7 +15,7 @@ public final class PartitionCrashChild {
         Path dir = Path.of(args[0]);
         String engine = args[1];
         long seed = Long.parseLong(args[2]);
-        PartitionStateMachine m = PartitionStateMachine.open(PartitionOptions.of(dir, engine));
+        PartitionStateMachine m = PartitionStateMachine.open(TestEngines.options(dir, engine));
         CommandStream stream = new CommandStream(seed, engine);
         long applied = m.appliedIndex();
         for (long i = 1; i <= applied; i++) {

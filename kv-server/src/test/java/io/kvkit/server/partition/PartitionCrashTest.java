@@ -59,7 +59,7 @@ class PartitionCrashTest {
         }
         CommandStream stream = new CommandStream(seed, engine);
         PartitionModel model = new PartitionModel();
-        try (PartitionStateMachine m = PartitionStateMachine.open(PartitionOptions.of(replica, engine))) {
+        try (PartitionStateMachine m = PartitionStateMachine.open(TestEngines.options(replica, engine))) {
             long applied = m.appliedIndex();
             // the child runs on past the last line read until the kill lands: applied may exceed lastSeen
             for (long i = 1; i <= applied; i++) {

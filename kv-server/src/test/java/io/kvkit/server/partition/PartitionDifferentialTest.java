@@ -37,7 +37,7 @@ class PartitionDifferentialTest {
         Map<Long, byte[]> log = new HashMap<>();
         int ops = Integer.getInteger("kvkit.partition.ops", 500);
         int replica = 0;
-        PartitionStateMachine m = PartitionStateMachine.open(PartitionOptions.of(dir.resolve("r" + replica), engine));
+        PartitionStateMachine m = PartitionStateMachine.open(TestEngines.options(dir.resolve("r" + replica), engine));
         try {
             long index = 0;
             for (int op = 0; op < ops; op++) {
@@ -56,7 +56,7 @@ class PartitionDifferentialTest {
                 int roll = random.nextInt(100);
                 if (roll < 3) {
                     m.close();
-                    m = PartitionStateMachine.open(PartitionOptions.of(dir.resolve("r" + replica), engine));
+                    m = PartitionStateMachine.open(TestEngines.options(dir.resolve("r" + replica), engine));
                     assertThat(m.appliedIndex()).as(context).isLessThanOrEqualTo(index);
                     // what the runtime does: replay the log after the applied index; only commands
                     // without effect may have been counted lazily, so the replay changes nothing
@@ -70,7 +70,7 @@ class PartitionDifferentialTest {
                     byte[] snap = m.snapshot();
                     m.close();
                     replica++;
-                    m = PartitionStateMachine.open(PartitionOptions.of(dir.resolve("r" + replica), engine));
+                    m = PartitionStateMachine.open(TestEngines.options(dir.resolve("r" + replica), engine));
                     m.restore(new Snapshot(index, 1, ConfState.EMPTY, snap));
                     assertThat(m.appliedIndex()).as(context).isEqualTo(index);
                     ModelComparison.assertSame(model, m, context + " after restore");

@@ -23,7 +23,7 @@ class PartitionStateMachineTest {
     Path dir;
 
     private PartitionStateMachine open(String engine) {
-        return PartitionStateMachine.open(PartitionOptions.of(dir.resolve("replica"), engine));
+        return PartitionStateMachine.open(TestEngines.options(dir.resolve("replica"), engine));
     }
 
     private static String get(PartitionStateMachine m, String table, String key) {
@@ -215,7 +215,7 @@ class PartitionStateMachineTest {
             sessionsBefore = m.sessions().toBytes();
         }
         Path other = dir.resolve("other");
-        try (PartitionStateMachine fresh = PartitionStateMachine.open(PartitionOptions.of(other, engine))) {
+        try (PartitionStateMachine fresh = PartitionStateMachine.open(TestEngines.options(other, engine))) {
             fresh.apply(1, put("", "stale", "gone"));
             fresh.restore(new Snapshot(305, 2, ConfState.EMPTY, snap)); // 301..305: no-ops, counted lazily
             assertThat(fresh.appliedIndex()).isEqualTo(305);
@@ -232,7 +232,7 @@ class PartitionStateMachineTest {
             assertThat(reply(fresh.apply(306, retry)).hasPut()).isTrue();
             assertThat(get(fresh, "", "k19")).isEqualTo("v299");
         }
-        try (PartitionStateMachine reopened = PartitionStateMachine.open(PartitionOptions.of(other, engine))) {
+        try (PartitionStateMachine reopened = PartitionStateMachine.open(TestEngines.options(other, engine))) {
             assertThat(reopened.appliedIndex()).isEqualTo(305);
             assertThat(get(reopened, "", "k19")).isEqualTo("v299");
         }
