@@ -24,12 +24,16 @@ final class RaftLog {
         this.storage = storage;
         this.offset = storage.lastIndex() + 1;
         long first = storage.firstIndex();
-        this.committed = Math.max(commit, first - 1);
         this.applied = Math.max(appliedHint, first - 1);
-        if (applied > committed) {
-            throw new IllegalArgumentException("applied index " + applied + " is past the durable commit index "
-                    + committed + ": the state machine is ahead of the log it was built from");
+        if (applied > lastIndex()) {
+            throw new IllegalArgumentException("applied index " + applied + " is past the last log index "
+                    + lastIndex() + ": the state machine is ahead of the log it was built from");
         }
+        // The commit index is volatile state in Raft: a host may apply committed entries before
+        // the Ready that raised the commit index is synced (they are durable themselves), so a
+        // restart can find the state machine ahead of the persisted commit. What it applied was
+        // committed, and is in the log: the commit index is at least that.
+        this.committed = Math.max(Math.max(commit, first - 1), applied);
         if (committed > lastIndex()) {
             throw new IllegalStateException("durable commit index " + committed + " is past the last log index "
                     + lastIndex() + ": the log lost entries it had acknowledged");

@@ -12,7 +12,8 @@ import java.util.List;
  *   <li>only then send {@link #messagesAfterPersist()} (votes and acknowledgements, which promise
  *       what was just persisted);</li>
  *   <li>apply the snapshot (if any) and then {@link #committedEntries()} to the state machine
- *       (they are always already durable), and serve {@link #readStates()} once applied far enough;</li>
+ *       (they are always already durable; without a snapshot, applying may start before the
+ *       writes above), and serve {@link #readStates()} once applied far enough;</li>
  *   <li>call {@link RaftCore#advance(Ready)}.</li>
  * </ol>
  *

@@ -21,7 +21,10 @@
  *       acknowledgements promise the term, vote and entries just persisted (PITFALLS #6);</li>
  *   <li><b>apply</b> the snapshot, then {@link io.kvkit.raft.Ready#committedEntries()} (always
  *       already durable locally: PITFALLS #5), and answer
- *       {@link io.kvkit.raft.Ready#readStates()} once the applied index reaches theirs;</li>
+ *       {@link io.kvkit.raft.Ready#readStates()} once the applied index reaches theirs. When the
+ *       Ready carries no snapshot, applying may start before step 2 (the entries are durable
+ *       already; only the raised commit index in the hard state is not, and a restart takes the
+ *       commit index to be at least the applied index the state machine reports);</li>
  *   <li><b>advance</b>: {@link io.kvkit.raft.RaftCore#advance(io.kvkit.raft.Ready)}. Only then may
  *       new input be given; the core throws if it is given input while a Ready is outstanding.</li>
  * </ol>

@@ -92,11 +92,16 @@ public final class LocalCluster implements AutoCloseable {
         List<String> peers = new ArrayList<>();
         ports.forEach((n, p) -> peers.add(n + "=127.0.0.1:" + p[0] + ":" + p[1]));
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx" + heapMegabytes + "m",
+                "-Xmx" + heapMegabytes + "m", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), RaftKvServer.class.getName(),
                 "--id", Long.toString(id), "--peers", String.join(",", peers),
                 "--dir", dir.resolve("node-" + id).toString(), "--groups", Integer.toString(groups)));
         cmd.addAll(extraArgs);
+        // extra JVM options for every node, e.g. -Dkvkit.cluster.jvmArgs=-XX:StartFlightRecording=filename=n-%p.jfr
+        String jvmArgs = System.getProperty("kvkit.cluster.jvmArgs", "").trim();
+        if (!jvmArgs.isEmpty()) {
+            cmd.addAll(1, List.of(jvmArgs.split("\\s+")));
+        }
         Path log = log(id);
         launches.merge(id, 1, Integer::sum);
         processes.put(id, new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -174,15 +179,19 @@ public final class LocalCluster implements AutoCloseable {
         return sb.toString();
     }
 
+    /** Stops every node: SIGTERM (its shutdown hook closes the node cleanly), SIGKILL after 10 s. */
     @Override
     public void close() {
         for (Process p : processes.values()) {
-            p.destroyForcibly();
+            p.destroy();
         }
         for (Process p : processes.values()) {
             try {
-                p.waitFor();
+                if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor();
+                }
             } catch (InterruptedException e) {
+                p.destroyForcibly();
                 Thread.currentThread().interrupt();
             }
         }

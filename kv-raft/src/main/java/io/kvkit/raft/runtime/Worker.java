@@ -256,6 +256,14 @@ final class Worker implements Runnable {
         for (int i = 0; i < n; i++) {
             groupsWithReady.get(i).sendEarly(readies.get(i));
         }
+        // committed entries are durable already: the apply stage starts on them before this
+        // round's fsync instead of after it (one fsync less between a commit and its reply).
+        // A Ready with a snapshot keeps the strict order: the snapshot must be stored first.
+        for (int i = 0; i < n; i++) {
+            if (readies.get(i).snapshot() == null) {
+                groupsWithReady.get(i).handOver(readies.get(i));
+            }
+        }
         int persisted = 0;
         for (int i = 0; i < n; i++) {
             Ready rd = readies.get(i);
@@ -273,7 +281,9 @@ final class Worker implements Runnable {
             groupsWithReady.get(i).sendAfterPersist(readies.get(i));
         }
         for (int i = 0; i < n; i++) {
-            groupsWithReady.get(i).handOver(readies.get(i));
+            if (readies.get(i).snapshot() != null) {
+                groupsWithReady.get(i).handOver(readies.get(i));
+            }
         }
         for (int i = 0; i < n; i++) {
             GroupReplica g = groupsWithReady.get(i);
