@@ -49,7 +49,7 @@ public final class KvkitTarget implements ClusterTarget {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("server settings", "kv-raft-example defaults: tick 50 ms, heartbeat 1 tick, election timeout 10-20 ticks "
                 + "(0.5-1 s), PreVote and CheckQuorum on, SharedRaftLogStore with one fsync (fdatasync) per runtime round "
-                + "shared by every group, snapshot every 10,000 entries");
+                + "shared by every group, snapshot every 100,000 entries (etcd's default --snapshot-count)");
         s.put("state machine", "in-memory map (the log is durable; the map is rebuilt from snapshot and log on restart)");
         s.put("client", "kv-raft-example RaftKvClient: one pipelined TCP connection per node, requests to the group's "
                 + "leader, NOT_LEADER hints followed");

@@ -80,7 +80,8 @@ public final class RaftKvServer implements Callable<Integer> {
     @Option(names = "--lease", description = "lease-based leader reads (clock assumption: see the kv-raft README)")
     boolean lease;
 
-    @Option(names = "--snapshot-every", defaultValue = "10000", description = "entries applied between snapshots of a group")
+    @Option(names = "--snapshot-every", defaultValue = "100000",
+            description = "entries applied between snapshots of a group (etcd's --snapshot-count default)")
     long snapshotEvery;
 
     /** A node of the cluster as given by {@code --peers}. */
