@@ -8,7 +8,8 @@ import static io.kvkit.server.partition.Commands.*;
 
 /**
  * A seeded, reproducible sequence of partition commands over two tables and 24 keys: puts,
- * deletes, batches, compare-and-sets, retries of earlier session commands, and bad input. Index
+ * deletes, batches, compare-and-sets, drops and re-creations of {@code t2}, retries of earlier
+ * session commands, and bad input. Index
  * 1 creates table {@code t2} with the given engine. Most commands carry a session of one client.
  */
 final class CommandStream {
@@ -69,8 +70,10 @@ final class CommandStream {
             c = cas(table, k, expected, random.nextInt(4) == 0 ? null : v);
         } else if (roll < 94) {
             c = put("nosuch", k, v);
-        } else if (roll < 97) {
+        } else if (roll < 96) {
             c = put(table, "", v);
+        } else if (roll < 98) {
+            c = random.nextBoolean() ? dropTable("t2") : createTable("t2", engine);
         } else {
             c = new byte[] {1, (byte) 0xff, (byte) 0xff, 0x07};
             return c; // garbage cannot carry a session
