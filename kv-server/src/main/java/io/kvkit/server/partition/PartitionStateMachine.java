@@ -96,6 +96,8 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
     /** The engine written last without sync, synced before any other engine is written. */
     private StorageEngine unsynced;
     private volatile String haltedBecause;
+    /** Set while a snapshot is installed: reads fail fast (UNAVAILABLE) instead of waiting for it (PITFALLS #15). */
+    private volatile boolean restoring;
     private volatile boolean closed;
 
     private PartitionStateMachine(PartitionOptions options) {
@@ -184,6 +186,7 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
             }
             // the archive's index may lag (entries without a command are counted lazily): stamp the snapshot's own
             stampAppliedIndex(incoming, snapshot.index());
+            restoring = true;
             lock.writeLock().lock();
             try {
                 closeEngines();
@@ -200,6 +203,7 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
                     appliedIndex = snapshot.index();
                 }
             } finally {
+                restoring = false;
                 lock.writeLock().unlock();
             }
             LOG.info("partition replica in {} restored a snapshot at index {} ({} bytes)", root, snapshot.index(),
@@ -213,6 +217,7 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
 
     /** The value of {@code key} in {@code table}, or null. */
     public byte[] get(String table, byte[] key) {
+        failFastWhileRestoring();
         lock.readLock().lock();
         try {
             StorageEngine e = readable(table);
@@ -227,6 +232,7 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
 
     /** The values of {@code keys} in order (null for a missing key), read at one point in time. */
     public List<byte[]> multiGet(String table, List<byte[]> keys) {
+        failFastWhileRestoring();
         lock.readLock().lock();
         try {
             StorageEngine e = readable(table);
@@ -258,6 +264,7 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
      * @throws PartitionReadException UNSUPPORTED when the table's engine cannot order its keys
      */
     public ScanResponse scan(String table, byte[] start, byte[] end, int limit, boolean reverse, boolean keysOnly) {
+        failFastWhileRestoring();
         lock.readLock().lock();
         try {
             StorageEngine e = readable(table);
@@ -581,6 +588,12 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
             throw new TableNotFound(name, catalog);
         }
         return e;
+    }
+
+    private void failFastWhileRestoring() {
+        if (restoring) {
+            throw new PartitionReadException(StatusCode.UNAVAILABLE, "the replica is installing a snapshot; retry");
+        }
     }
 
     private StorageEngine readable(String table) {
