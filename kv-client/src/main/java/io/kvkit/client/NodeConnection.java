@@ -210,7 +210,9 @@ final class NodeConnection {
 
     private void enqueue(Pending p, long timeoutNanos) {
         if (state == State.CLOSED) {
-            p.future.completeExceptionally(new KvConnectionException("connection to " + address + " is closed", false));
+            // a request that arrives after a failed handshake gets the handshake's reason, not just "closed"
+            p.future.completeExceptionally(closedBecause instanceof KvProtocolException
+                    ? closedBecause : new KvConnectionException("connection to " + address + " is closed", false));
             return;
         }
         if (waiting.size() >= opts.maxQueuedPerConnection()) {
@@ -320,6 +322,9 @@ final class NodeConnection {
         p.future.completeExceptionally(e);
     }
 
+    /** Why the connection closed (on the loop; null while open). */
+    private KvException closedBecause;
+
     /** On the loop: closes for good and fails everything that waits. */
     private void closeWith(KvException cause) {
         if (state == State.CLOSED) {
@@ -327,6 +332,7 @@ final class NodeConnection {
         }
         state = State.CLOSED;
         closed = true;
+        closedBecause = cause;
         if (cause instanceof KvProtocolException) {
             LOG.error("closing the connection to {}: {}", address, cause.getMessage());
         } else {

@@ -31,7 +31,7 @@ class ClusterBenchTest {
     @Test
     void defaultsAreTheIssuesBenchmark() {
         ClusterBenchOptions o = parse();
-        assertThat(o.targets()).containsExactly("etcd");
+        assertThat(o.targets()).containsExactly("kvkit", "etcd");
         assertThat(o.nodes()).isEqualTo(3);
         assertThat(o.concurrency()).containsExactly(1, 16, 64, 256);
         assertThat(o.groups()).containsExactly(1, 64);

@@ -488,17 +488,83 @@ final class GroupReplica {
     }
 
     void reportSnapshot(long peer, boolean delivered) {
+        snapshotsInFlight.computeIfPresent(peer, (p, f) -> f.count > 1 ? new InFlight(f.count - 1, f.sentAtTick) : null);
         core.reportSnapshot(peer, delivered);
     }
 
-    /** Apply thread asks: record a state machine snapshot at {@code index} and compact the log. */
+    /** SNAPSHOT messages accepted by the transport and not reported on yet, and when the last left. */
+    private record InFlight(int count, long sentAtTick) {
+    }
+
+    /** By peer; worker thread only. */
+    private final Map<Long, InFlight> snapshotsInFlight = new HashMap<>();
+
+    /**
+     * A report the transport lost (an in-memory transport drops one when its own inbox is full)
+     * must not hold compaction back for ever: after this many election timeouts without a
+     * report, the transfer is taken as over. Generous: the Netty transport reports every
+     * transfer, failing one that makes no progress for 10 s.
+     */
+    private static final int SNAPSHOT_REPORT_WAIT_ELECTION_TIMEOUTS = 100;
+
+    /**
+     * Apply thread asks: record a state machine snapshot at {@code index} and compact the log.
+     * While this leader is sending a snapshot to a follower, compaction waits: the follower needs
+     * the entries after the snapshot it receives, and compacting them away would send it
+     * another snapshot when this one lands — an endless loop if transfers are slower than
+     * compactions (PITFALLS #10). The deferred request is carried out after a later round.
+     */
     void compact(long index, byte[] data) {
         if (closed || index <= storage.snapshot().index() || index > storage.lastIndex()) {
+            deferredCompaction = null;
             return; // a newer snapshot arrived meanwhile, or the log moved on
         }
+        if (sendingSnapshot()) {
+            deferredCompaction = new DeferredCompaction(index, data); // the newest request wins
+            return;
+        }
+        deferredCompaction = null;
         storage.createSnapshot(index, membership.at(index), data);
         membership.forgetBefore(index);
         node.counters().snapshotsCreated.increment();
+    }
+
+    /** A compaction held back while a follower receives a snapshot (worker thread only). */
+    private record DeferredCompaction(long index, byte[] data) {
+    }
+
+    private DeferredCompaction deferredCompaction;
+
+    /**
+     * Whether some member is being sent a snapshot: the transport has not reported on one yet,
+     * or (as leader) the core still waits for one. The transport's view counts too because the
+     * core gives up waiting after an election timeout while a large transfer may go on.
+     */
+    private boolean sendingSnapshot() {
+        if (!snapshotsInFlight.isEmpty()) {
+            long waitTicks = (long) SNAPSHOT_REPORT_WAIT_ELECTION_TIMEOUTS * core.options().electionTimeoutTicks();
+            snapshotsInFlight.values().removeIf(f -> worker.tickNow() - f.sentAtTick > waitTicks);
+            if (!snapshotsInFlight.isEmpty()) {
+                return true;
+            }
+        }
+        if (core.role() != Role.LEADER) {
+            return false;
+        }
+        ConfState cs = core.confState();
+        for (long peer : cs.voters()) {
+            Progress pr = core.progress(peer);
+            if (pr != null && pr.state() == ProgressState.SNAPSHOT) {
+                return true;
+            }
+        }
+        for (long peer : cs.learners()) {
+            Progress pr = core.progress(peer);
+            if (pr != null && pr.state() == ProgressState.SNAPSHOT) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ worker: Ready
@@ -552,6 +618,10 @@ final class GroupReplica {
     private void send(Message m) {
         if (node.transport().send(m.to(), groupId, m)) {
             node.counters().messagesSent.increment();
+            if (m.type() == MessageType.SNAPSHOT) {
+                InFlight f = snapshotsInFlight.get(m.to());
+                snapshotsInFlight.put(m.to(), new InFlight(f == null ? 1 : f.count + 1, worker.tickNow()));
+            }
         } else {
             node.counters().messagesDropped.increment();
             if (m.type() == MessageType.SNAPSHOT) {
@@ -635,6 +705,9 @@ final class GroupReplica {
                     t.future.complete(null);
                 }
             }
+        }
+        if (deferredCompaction != null && !sendingSnapshot()) {
+            compact(deferredCompaction.index(), deferredCompaction.data());
         }
         int k = config.quiesceAfterIdleTicks();
         if (settled && !quiesced && k > 0 && idleTicks >= k && leaderIdle()) {

@@ -32,6 +32,12 @@ final class RuntimeCluster implements AutoCloseable {
     private final UnaryOperator<RaftNodeConfig> tune;
 
     RuntimeCluster(int n, long seed, UnaryOperator<RaftNodeConfig> tune) {
+        this(n, seed, tune, (id, t) -> t);
+    }
+
+    /** @param wrap wraps each node's transport (to hold or inspect what it sends) */
+    RuntimeCluster(int n, long seed, UnaryOperator<RaftNodeConfig> tune,
+                   java.util.function.BiFunction<Long, io.kvkit.raft.transport.Transport, io.kvkit.raft.transport.Transport> wrap) {
         this.tune = tune;
         System.out.println("RuntimeCluster seed " + seed);
         hub = new InMemoryTransport.Hub(seed);
@@ -42,7 +48,7 @@ final class RuntimeCluster implements AutoCloseable {
             long nodeId = id;
             stores.put(id, store);
             machines.put(id, new HashMap<>());
-            nodes.put(id, new RaftNode(cfg, store, l -> hub.join(nodeId, 200_000, l)));
+            nodes.put(id, new RaftNode(cfg, store, l -> wrap.apply(nodeId, hub.join(nodeId, 200_000, l))));
         }
     }
 
