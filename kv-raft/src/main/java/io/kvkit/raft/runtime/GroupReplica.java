@@ -499,6 +499,9 @@ final class GroupReplica {
     /** By peer; worker thread only. */
     private final Map<Long, InFlight> snapshotsInFlight = new HashMap<>();
 
+    /** Members sent a snapshot that have not caught up with the log since (worker thread only). */
+    private final java.util.Set<Long> catchingUp = new java.util.HashSet<>();
+
     /**
      * A report the transport lost (an in-memory transport drops one when its own inbox is full)
      * must not hold compaction back for ever: after this many election timeouts without a
@@ -536,9 +539,12 @@ final class GroupReplica {
     private DeferredCompaction deferredCompaction;
 
     /**
-     * Whether some member is being sent a snapshot: the transport has not reported on one yet,
-     * or (as leader) the core still waits for one. The transport's view counts too because the
-     * core gives up waiting after an election timeout while a large transfer may go on.
+     * Whether some member is being sent a snapshot or catching up after one: the transport has
+     * not reported on one yet, or (as leader) the core still waits for one, or a member that
+     * received one has not caught up with the commit index since. The transport's view counts
+     * because the core gives up waiting after an election timeout while a large transfer may go
+     * on; the catch-up counts because compacting the entries right after the snapshot would
+     * send the member another one.
      */
     private boolean sendingSnapshot() {
         if (!snapshotsInFlight.isEmpty()) {
@@ -549,7 +555,18 @@ final class GroupReplica {
             }
         }
         if (core.role() != Role.LEADER) {
+            catchingUp.clear();
             return false;
+        }
+        // a member that got a snapshot still needs the log after it until it has caught up;
+        // one that stopped answering no longer holds compaction back
+        catchingUp.removeIf(peer -> {
+            Progress pr = core.progress(peer);
+            return pr == null || pr.match() >= core.commitIndex()
+                    || (!pr.recentActive() && pr.state() != ProgressState.SNAPSHOT);
+        });
+        if (!catchingUp.isEmpty()) {
+            return true;
         }
         ConfState cs = core.confState();
         for (long peer : cs.voters()) {
@@ -619,6 +636,7 @@ final class GroupReplica {
         if (node.transport().send(m.to(), groupId, m)) {
             node.counters().messagesSent.increment();
             if (m.type() == MessageType.SNAPSHOT) {
+                catchingUp.add(m.to());
                 InFlight f = snapshotsInFlight.get(m.to());
                 snapshotsInFlight.put(m.to(), new InFlight(f == null ? 1 : f.count + 1, worker.tickNow()));
             }
