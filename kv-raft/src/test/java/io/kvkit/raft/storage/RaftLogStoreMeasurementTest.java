@@ -16,8 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
- * A measurement, not a test: skipped unless {@code -Dkvkit.raft.measureLog=true}. For 1, 16 and 64
+ * A measurement, skipped unless {@code -Dkvkit.raft.measureLog=true}, that checks what it
+ * measured: every synced entry is back after reopen, and from 16 groups on the shared store
+ * makes fewer fsyncs per {@code sync()} than one log per group. For 1, 16 and 64
  * groups, rounds of one 100-byte entry and one hard state per group followed by one
  * {@code sync()} (what a multi-Raft runtime does per round of Readies), on
  * {@link SharedRaftLogStore} and on {@link DirectoryRaftLogStore}: entries/s, fsyncs/s, and
@@ -35,7 +39,7 @@ class RaftLogStoreMeasurementTest {
     @TempDir
     Path tmp;
 
-    private record Result(long entries, long fsyncs, double seconds, long diskBytes, double reopenMillis) {
+    private record Result(long entries, long syncCalls, long fsyncs, double seconds, long diskBytes, double reopenMillis) {
     }
 
     @Test
@@ -49,16 +53,24 @@ class RaftLogStoreMeasurementTest {
                 if (groups < threads) {
                     continue;
                 }
+                double[] fsyncsPerSync = new double[2];
+                int k = 0;
                 for (String kind : List.of("shared", "directory")) {
                     Path dir = Files.createDirectory(tmp.resolve(kind + "-" + run++));
                     Function<Path, RaftLogStore> open = kind.equals("shared")
                             ? d -> SharedRaftLogStore.open(d, SharedRaftLogOptions.defaults())
                             : d -> DirectoryRaftLogStore.open(d, 64L << 20);
                     Result r = measure(open, dir, groups, threads, seconds);
-                    long syncCalls = Math.max(1, r.entries / (groups / threads));
+                    long syncCalls = Math.max(1, r.syncCalls);
+                    fsyncsPerSync[k++] = (double) r.fsyncs / syncCalls;
                     System.out.printf("%-9s %7d %7d %12.0f %10.0f %12.2f %14.1f %10.1f %10.0f%n", kind, threads, groups,
                             r.entries / r.seconds, r.fsyncs / r.seconds, (double) r.fsyncs / syncCalls,
                             (double) r.diskBytes / r.entries, r.diskBytes / 1e6, r.reopenMillis);
+                }
+                if (groups >= 16) {
+                    // the point of the shared store: one fsync per sync() however many groups were written
+                    assertThat(fsyncsPerSync[0]).as("shared store fsyncs per sync() at %d groups", groups)
+                            .isLessThan(fsyncsPerSync[1]);
                 }
             }
         }
@@ -75,6 +87,8 @@ class RaftLogStoreMeasurementTest {
         store.sync();
         long fsyncsBefore = fsyncs(store);
         AtomicLong written = new AtomicLong();
+        AtomicLong syncCalls = new AtomicLong();
+        long[] lastIndexOfGroup = new long[groups + 1];
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         List<Thread> workers = new ArrayList<>();
         long started = System.nanoTime();
@@ -86,13 +100,18 @@ class RaftLogStoreMeasurementTest {
                 for (int g = first; g < first + count; g++) {
                     mine.add(store.open(g));
                 }
-                for (long i = 1; System.nanoTime() < deadline; i++) {
+                long i = 1;
+                for (; System.nanoTime() < deadline; i++) {
                     for (RaftLogStorage s : mine) {
                         s.append(List.of(Entry.normal(1, i, payload)));
                         s.setHardState(new HardState(1, 1, i - 1));
                     }
                     store.sync();
+                    syncCalls.incrementAndGet();
                     written.addAndGet(count);
+                }
+                for (int g = first; g < first + count; g++) {
+                    lastIndexOfGroup[g] = i - 1; // each thread writes only its own slots
                 }
             }));
         }
@@ -104,13 +123,18 @@ class RaftLogStoreMeasurementTest {
         store.close();
         // recovery: replay everything written, then every group's log is ready
         long t0 = System.nanoTime();
+        long[] recovered = new long[groups + 1];
         try (RaftLogStore reopened = open.apply(dir)) {
-            for (long g = 1; g <= groups; g++) {
-                reopened.open(g).lastIndex();
+            for (int g = 1; g <= groups; g++) {
+                recovered[g] = reopened.open(g).lastIndex();
             }
         }
         double reopenMillis = (System.nanoTime() - t0) / 1e6;
-        return new Result(written.get(), fsyncs, elapsed, diskBytes(dir), reopenMillis);
+        // what was measured was really written: every synced entry of every group is back
+        for (int g = 1; g <= groups; g++) {
+            assertThat(recovered[g]).as("last index of group %d after reopen", g).isEqualTo(lastIndexOfGroup[g]);
+        }
+        return new Result(written.get(), syncCalls.get(), fsyncs, elapsed, diskBytes(dir), reopenMillis);
     }
 
     private static long fsyncs(RaftLogStore store) {
