@@ -18,42 +18,8 @@ class RaftDriverTest {
     @TempDir
     Path dir;
 
-    /** A list of applied commands; its snapshot is the list itself. */
-    static final class ListMachine implements StateMachine {
-        final List<String> items = new ArrayList<>();
-        long applied;
-
-        @Override
-        public void apply(Entry e) {
-            applied = e.index();
-            if (e.type() == EntryType.NORMAL && e.data().length > 0) {
-                items.add(new String(e.data(), StandardCharsets.UTF_8));
-            }
-        }
-
-        @Override
-        public long appliedIndex() {
-            return applied;
-        }
-
-        @Override
-        public byte[] snapshot() {
-            return String.join("\n", items).getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public void restore(Snapshot s) {
-            items.clear();
-            String text = new String(s.data(), StandardCharsets.UTF_8);
-            if (!text.isEmpty()) {
-                items.addAll(List.of(text.split("\n")));
-            }
-            applied = s.index();
-        }
-    }
-
     private final TreeMap<Long, RaftDriver> drivers = new TreeMap<>();
-    private final TreeMap<Long, ListMachine> machines = new TreeMap<>();
+    private final TreeMap<Long, ListStateMachine> machines = new TreeMap<>();
     private final TreeMap<Long, SegmentedRaftLogStorage> logs = new TreeMap<>();
     private final List<Message> network = new ArrayList<>();
 
@@ -64,7 +30,7 @@ class RaftDriverTest {
             log.setHardState(new HardState(1, 0, 1));
             log.sync();
         }
-        ListMachine m = new ListMachine();
+        ListStateMachine m = new ListStateMachine();
         m.restore(log.snapshot());
         logs.put(id, log);
         machines.put(id, m);

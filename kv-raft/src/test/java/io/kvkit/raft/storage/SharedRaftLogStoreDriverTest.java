@@ -1,15 +1,13 @@
 package io.kvkit.raft.storage;
 
 import io.kvkit.raft.ConfState;
-import io.kvkit.raft.Entry;
-import io.kvkit.raft.EntryType;
 import io.kvkit.raft.HardState;
+import io.kvkit.raft.ListStateMachine;
 import io.kvkit.raft.Message;
 import io.kvkit.raft.RaftDriver;
 import io.kvkit.raft.RaftOptions;
 import io.kvkit.raft.Role;
 import io.kvkit.raft.Snapshot;
-import io.kvkit.raft.StateMachine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,44 +30,10 @@ class SharedRaftLogStoreDriverTest {
     @TempDir
     Path dir;
 
-    /** A list of applied commands; its snapshot is the list itself. */
-    static final class ListMachine implements StateMachine {
-        final List<String> items = new ArrayList<>();
-        long applied;
-
-        @Override
-        public void apply(Entry e) {
-            applied = e.index();
-            if (e.type() == EntryType.NORMAL && e.data().length > 0) {
-                items.add(new String(e.data(), StandardCharsets.UTF_8));
-            }
-        }
-
-        @Override
-        public long appliedIndex() {
-            return applied;
-        }
-
-        @Override
-        public byte[] snapshot() {
-            return String.join("\n", items).getBytes(StandardCharsets.UTF_8);
-        }
-
-        @Override
-        public void restore(Snapshot s) {
-            items.clear();
-            String text = new String(s.data(), StandardCharsets.UTF_8);
-            if (!text.isEmpty()) {
-                items.addAll(List.of(text.split("\n")));
-            }
-            applied = s.index();
-        }
-    }
-
     private final TreeMap<Long, SharedRaftLogStore> stores = new TreeMap<>();
     /** group -> node -> driver, machine; group -> in-flight messages. */
     private final TreeMap<Long, TreeMap<Long, RaftDriver>> drivers = new TreeMap<>();
-    private final TreeMap<Long, TreeMap<Long, ListMachine>> machines = new TreeMap<>();
+    private final TreeMap<Long, TreeMap<Long, ListStateMachine>> machines = new TreeMap<>();
     private final TreeMap<Long, List<Message>> networks = new TreeMap<>();
 
     private void start(long node, boolean bootstrap) {
@@ -82,7 +46,7 @@ class SharedRaftLogStoreDriverTest {
                 log.applySnapshot(new Snapshot(1, 1, ConfState.ofVoters(1L, 2L, 3L), new byte[0]));
                 log.setHardState(new HardState(1, 0, 1));
             }
-            ListMachine m = new ListMachine();
+            ListStateMachine m = new ListStateMachine();
             m.restore(log.snapshot());
             machines.computeIfAbsent(g, x -> new TreeMap<>()).put(node, m);
             List<Message> net = networks.computeIfAbsent(g, x -> new ArrayList<>());
