@@ -2,6 +2,7 @@ package io.kvkit.bench.cluster;
 
 import io.kvkit.bench.report.DirectorySize;
 import io.kvkit.raft.example.ClientProtocol;
+import io.kvkit.ring.KeyHasher;
 import io.kvkit.raft.example.LocalCluster;
 import io.kvkit.raft.example.RaftKvClient;
 
@@ -55,7 +56,7 @@ public final class KvkitTarget implements ClusterTarget {
                 + "leader, NOT_LEADER hints followed");
         s.put("put", "proposed on the leader, acknowledged once committed by a quorum (fsynced on each member) and applied");
         s.put("linearizable get", "ReadIndex on the leader (heartbeat round), served once applied");
-        s.put("keys to groups", "hash of the key modulo the number of groups");
+        s.put("keys to groups", "XXHash64 of the key (kv-ring's KeyHasher) modulo the number of groups");
         s.put("request deadline", REQUEST_TIMEOUT_MILLIS / 1000 + " s");
         return s;
     }
@@ -101,7 +102,8 @@ public final class KvkitTarget implements ClusterTarget {
     }
 
     int groupOf(byte[] key) {
-        return Math.floorMod(java.util.Arrays.hashCode(key), groups) + 1;
+        // the ring's key hash (XXHash64): Arrays.hashCode spreads 16-byte keys poorly
+        return (int) Math.floorMod(KeyHasher.hash64(key), (long) groups) + 1;
     }
 
     @Override
