@@ -1,0 +1,88 @@
+package io.kvkit.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything one node needs to start: who it is, where its data lives, the cluster it founds or
+ * rejoins, and its tunables. Built from a YAML file with flags on top by
+ * {@link NodeConfigLoader}; checked there, with messages that name the setting and what is
+ * allowed. This record only holds the values.
+ *
+ * <p>The cluster-wide settings ({@code initialCluster}, {@code partitions},
+ * {@code replicationFactor}, {@code metaReplicas}, {@code defaultEngine} and its options, the
+ * limits) must be identical on every node that founds a cluster: they seed the first ring and
+ * the meta group deterministically, as etcd's {@code --initial-cluster} does. After the first
+ * start the meta group holds the truth and a restarted node reads its own data directory.
+ *
+ * @param nodeId               this node's id, &gt; 0, one of {@code initialCluster}
+ * @param dataDir              this node's data directory (created if missing)
+ * @param listenHost           the address the node binds its ports to (default: its member host)
+ * @param initialCluster       every founding member, this node included
+ * @param partitions           Q, a power of two (default 64)
+ * @param replicationFactor    R, replicas per partition (default 3, at most the member count)
+ * @param metaReplicas         members of the meta group: the first this many members by id (default 3)
+ * @param defaultEngine        engine of the {@code default} table ("lsm", "hash", "bplustree"; default lsm)
+ * @param defaultEngineOptions engine options of the {@code default} table
+ * @param tickInterval         Raft tick (default 50 ms); elections take {@code electionTicks} ticks
+ * @param electionTicks        Raft election timeout in ticks (default 10)
+ * @param syncWrites           fsync the Raft log before acknowledging (default true)
+ * @param leaseReads           leaders may serve LEASE reads from their lease (default true)
+ * @param raftWorkerThreads    Raft worker threads (default: available processors)
+ * @param snapshotEveryEntries applied entries between snapshots of a partition (default 100,000)
+ * @param requestTimeout       how long the node waits for a commit or a read before TIMEOUT (default 5 s)
+ * @param maxKeyBytes          largest key (default 16 KiB)
+ * @param maxValueBytes        largest value (default 4 MiB)
+ * @param maxInFlightPerConnection requests a client connection may have unanswered before the node stops reading it (default 1024)
+ * @param clientIoThreads      event-loop threads of the client endpoint (default 2)
+ */
+public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
+                         int replicationFactor, int metaReplicas, String defaultEngine,
+                         Map<String, String> defaultEngineOptions, Duration tickInterval, int electionTicks,
+                         boolean syncWrites, boolean leaseReads, int raftWorkerThreads, long snapshotEveryEntries,
+                         Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
+                         int clientIoThreads) {
+
+    /**
+     * One founding member, as every node of the cluster sees it: its id and the host and ports
+     * peers and clients reach it on. {@code adminPort} and {@code respPort} are 0 when the
+     * member does not serve them.
+     */
+    public record Member(long id, String host, int raftPort, int clientPort, int adminPort, int respPort) {
+        public Member {
+            Objects.requireNonNull(host, "host");
+        }
+
+        public String raftAddress() {
+            return host + ":" + raftPort;
+        }
+
+        public String clientAddress() {
+            return host + ":" + clientPort;
+        }
+    }
+
+    public NodeConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(listenHost, "listenHost");
+        initialCluster = List.copyOf(initialCluster);
+        Objects.requireNonNull(defaultEngine, "defaultEngine");
+        defaultEngineOptions = Map.copyOf(defaultEngineOptions);
+        Objects.requireNonNull(tickInterval, "tickInterval");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+    }
+
+    /** This node's own entry of {@code initialCluster}. */
+    public Member self() {
+        return member(nodeId).orElseThrow(() -> new IllegalStateException(
+                "node " + nodeId + " is not in the initial cluster " + initialCluster));
+    }
+
+    public Optional<Member> member(long id) {
+        return initialCluster.stream().filter(m -> m.id() == id).findFirst();
+    }
+}
