@@ -1,37 +1,298 @@
 package io.kvkit.server.node;
 
+import io.kvkit.client.ProtocolLimits;
+import io.kvkit.client.RequestValidator;
+import io.kvkit.client.SessionTable;
+import io.kvkit.raft.ConfState;
+import io.kvkit.raft.ReadOnlyMode;
+import io.kvkit.raft.runtime.RaftGroup;
+import io.kvkit.raft.runtime.RaftNode;
+import io.kvkit.raft.runtime.RaftNodeConfig;
+import io.kvkit.raft.netty.NettyTransport;
+import io.kvkit.raft.netty.NettyTransportOptions;
+import io.kvkit.raft.storage.RaftLogStore;
+import io.kvkit.raft.storage.SharedRaftLogOptions;
+import io.kvkit.raft.storage.SharedRaftLogStore;
 import io.kvkit.server.config.NodeConfig;
+import io.kvkit.server.endpoint.ClientEndpoint;
+import io.kvkit.server.endpoint.ClientEndpointOptions;
+import io.kvkit.server.endpoint.PeerForwarder;
+import io.kvkit.server.endpoint.PeerForwarderOptions;
+import io.kvkit.server.meta.ClusterBootstrap;
+import io.kvkit.server.meta.ClusterState;
+import io.kvkit.server.meta.MetaStateMachine;
+import io.kvkit.server.partition.PartitionOptions;
+import io.kvkit.server.partition.PartitionStateMachine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One kvkit node: the meta group replica (on the first members), the partition replicas the ring
- * gives it, and the client endpoint. Interim surface while the node is assembled this session.
+ * One kvkit node, composed from the libraries and nothing more:
+ * <ol>
+ *   <li>its data directory (identity checked, locked) and one shared Raft log for every group;</li>
+ *   <li>a {@link RaftNode} over the Netty transport, hosting the meta group (on the first
+ *       members) and every partition the ring gives this node, each with its
+ *       {@link PartitionStateMachine};</li>
+ *   <li>the client endpoint, whose {@link RequestRouter} executes or forwards each request;</li>
+ *   <li>background upkeep: the routing table of non-meta nodes, and tables missing on a
+ *       partition this node leads.</li>
+ * </ol>
+ * A founding start computes the first cluster state from the configuration, identically on every
+ * node (as etcd's {@code --initial-cluster}); a restart finds its groups in its Raft log and its
+ * partition directories, and catches up from its peers.
  */
 public final class KvNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
+    /** The per-replica system store (applied index, catalog, sessions) holds little: keep its memory small. */
+    private static final Map<String, String> SYSTEM_STORE_OPTIONS = Map.of("writeBufferSizeBytes", Long.toString(1 << 20),
+            "blockCacheSizeBytes", Long.toString(1 << 20));
 
-    private KvNode() {
+    private final NodeConfig config;
+    private final DataDirectory dir;
+    private final Map<Integer, LocalPartition> partitions = new ConcurrentHashMap<>();
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private RaftLogStore store;
+    private RaftNode raft;
+    private PeerForwarder forwarder;
+    private ExecutorService reads;
+    private ClientEndpoint endpoint;
+    private ClusterView view;
+    private RequestRouter router;
+    private ScheduledExecutorService background;
+
+    private KvNode(NodeConfig config, DataDirectory dir) {
+        this.config = config;
+        this.dir = dir;
     }
 
-    /** Starts a node; returns once it serves clients. Throws {@link NodeStartException} for what the operator must fix. */
+    /**
+     * Starts a node and returns once it serves clients (its groups elect leaders in the
+     * background). Throws {@link NodeStartException} for what the operator must fix: a port in
+     * use, a directory it cannot write or that belongs to another node or cluster.
+     */
     public static KvNode start(NodeConfig config) {
-        throw new NodeStartException("the node process is being assembled (session 3); not usable yet");
+        ClusterState bootstrap;
+        try {
+            bootstrap = ClusterBootstrap.initialState(config.initialCluster(), config.partitions(), config.replicationFactor(),
+                    config.metaReplicas(), config.defaultEngine(), config.defaultEngineOptions());
+        } catch (IllegalArgumentException e) {
+            throw new NodeStartException("the cluster settings are not valid: " + e.getMessage(), e);
+        }
+        if (config.member(config.nodeId()).isEmpty()) {
+            throw new NodeStartException("node " + config.nodeId() + " is not in the initial cluster (members: "
+                    + config.initialCluster().stream().map(m -> Long.toString(m.id())).toList() + ")");
+        }
+        DataDirectory dir = DataDirectory.open(config.dataDir(), bootstrap.clusterId(), config.nodeId());
+        KvNode node = new KvNode(config, dir);
+        try {
+            node.startUp(bootstrap);
+            return node;
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    private void startUp(ClusterState bootstrap) {
+        long id = config.nodeId();
+        NodeConfig.Member self = config.self();
+
+        // 1. the Raft log of every group on this node, sharing fsyncs
+        store = SharedRaftLogStore.open(dir.raft(), SharedRaftLogOptions.defaults());
+
+        // 2. the Raft runtime over the network
+        RaftNodeConfig raftConfig = RaftNodeConfig.defaults(id)
+                .withTickInterval(config.tickInterval())
+                .withSnapshotEveryEntries(config.snapshotEveryEntries())
+                .withRequestTimeout(config.requestTimeout())
+                .withWorkerThreads(config.raftWorkerThreads());
+        raftConfig = raftConfig.withRaftOptions(raftConfig.raftOptions().withElectionTimeoutTicks(config.electionTicks())
+                .withReadOnlyMode(config.leaseReads() ? ReadOnlyMode.LEASE_BASED : ReadOnlyMode.SAFE));
+        Map<Long, InetSocketAddress> peers = new HashMap<>();
+        for (NodeConfig.Member m : config.initialCluster()) {
+            if (m.id() != id) {
+                peers.put(m.id(), new InetSocketAddress(m.host(), m.raftPort()));
+            }
+        }
+        InetSocketAddress raftListen = new InetSocketAddress(config.listenHost(), self.raftPort());
+        try {
+            raft = new RaftNode(raftConfig, store,
+                    listener -> new NettyTransport(id, raftListen, peers, NettyTransportOptions.defaults(), listener));
+        } catch (RuntimeException e) {
+            throw portProblem(e, "raft", raftListen);
+        }
+
+        // 3. the meta group, on its members
+        view = new ClusterView(Routes.of(bootstrap));
+        RequestRouter.MetaReplica meta = null;
+        if (bootstrap.metaMembers().contains(id)) {
+            MetaStateMachine machine = new MetaStateMachine(bootstrap);
+            machine.addListener(state -> view.offer(Routes.of(state)));
+            RaftGroup group = raft.startGroup(RaftGroupIds.META, new ConfState(bootstrap.metaMembers(), List.of()), machine);
+            view.offer(Routes.of(machine.current()));
+            meta = new RequestRouter.MetaReplica(group, machine);
+        }
+
+        // 4. the partitions the ring gives this node (and any it already holds, on a restart)
+        TreeSet<Integer> hosted = new TreeSet<>(bootstrap.partitionsOf(id));
+        hosted.addAll(dir.existingPartitions());
+        startPartitions(bootstrap, hosted);
+
+        // 5. clients
+        forwarder = new PeerForwarder(PeerForwarderOptions.defaults().withRequestTimeout(config.requestTimeout()));
+        ProtocolLimits limits = new ProtocolLimits(config.maxKeyBytes(), config.maxValueBytes(),
+                config.maxValueBytes() + (1 << 20), ProtocolLimits.DEFAULT_MAX_BATCH_OPERATIONS, ProtocolLimits.DEFAULT_MAX_SCAN_LIMIT);
+        reads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("kv-read-", 0).factory());
+        router = new RequestRouter(id, view, partitions, meta, bootstrap.metaMembers(), forwarder, new RequestValidator(limits),
+                reads, config.requestTimeout().toMillis());
+        InetSocketAddress clientListen = new InetSocketAddress(config.listenHost(), self.clientPort());
+        try {
+            endpoint = ClientEndpoint.start(ClientEndpointOptions.defaults(config.listenHost(), self.clientPort(), id).withLimits(limits.toWire())
+                    .withMaxInFlightPerConnection(config.maxInFlightPerConnection())
+                    .withIoThreads(config.clientIoThreads()), router);
+        } catch (RuntimeException e) {
+            throw portProblem(e, "client", clientListen);
+        }
+
+        // 6. upkeep
+        RoutesRefresher refresher = new RoutesRefresher(id, view, meta == null ? null : meta.machine(), bootstrap.metaMembers(), forwarder);
+        TableReconciler reconciler = new TableReconciler(id, view, partitions.values(), router, refresher);
+        background = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kv-node-upkeep").factory());
+        background.scheduleWithFixedDelay(() -> guarded(refresher::refresh), 0, 1, TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(() -> guarded(reconciler::run), 2, 2, TimeUnit.SECONDS);
+        LOG.info("node {} serving: client {}, raft {}, {} partitions hosted of {}, meta member: {}", id, endpoint.localAddress(),
+                raftListen, partitions.size(), bootstrap.partitionCount(), meta != null);
+    }
+
+    private void startPartitions(ClusterState bootstrap, TreeSet<Integer> hosted) {
+        // founding a group syncs its first state: from several threads, concurrent syncs share fsyncs
+        try (ExecutorService starters = Executors.newFixedThreadPool(Math.max(1, Math.min(hosted.size(), 8)),
+                Thread.ofPlatform().name("kv-partition-open-", 0).factory())) {
+            List<Future<LocalPartition>> started = new ArrayList<>();
+            for (int p : hosted) {
+                started.add(starters.submit(() -> startPartition(bootstrap, p)));
+            }
+            for (Future<LocalPartition> f : started) {
+                LocalPartition lp = f.get();
+                partitions.put(lp.partition(), lp);
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NodeStartException("interrupted while opening partitions", e);
+        }
+    }
+
+    private LocalPartition startPartition(ClusterState bootstrap, int p) {
+        PartitionOptions options = new PartitionOptions(dir.partition(p), config.defaultEngine(), config.defaultEngineOptions(),
+                "lsm", SYSTEM_STORE_OPTIONS, config.maxKeyBytes(), config.maxValueBytes(), PartitionOptions.DEFAULT_MAX_BATCH_OPERATIONS,
+                PartitionOptions.DEFAULT_MAX_SCAN_LIMIT, SessionTable.Options.defaults());
+        PartitionStateMachine machine;
+        try {
+            machine = PartitionStateMachine.open(options);
+        } catch (UncheckedIOException e) {
+            throw new NodeStartException("cannot open the replica of partition " + p + " in " + dir.partition(p) + ": "
+                    + e.getCause().getMessage(), e);
+        }
+        try {
+            RaftGroup group = raft.startGroup(RaftGroupIds.ofPartition(p), new ConfState(bootstrap.replicas(p), List.of()), machine);
+            return new LocalPartition(p, group, machine);
+        } catch (RuntimeException e) {
+            machine.close();
+            throw e;
+        }
+    }
+
+    private static NodeStartException portProblem(RuntimeException e, String which, InetSocketAddress address) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return new NodeStartException("cannot listen on " + address.getHostString() + ":" + address.getPort() + " (the "
+                        + which + " port): " + (t.getMessage() == null ? "in use" : t.getMessage()), e);
+            }
+        }
+        return e instanceof NodeStartException n ? n : new NodeStartException("cannot start the " + which + " endpoint on "
+                + address + ": " + e.getMessage(), e);
+    }
+
+    private void guarded(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.warn("node {}: background task failed: {}", config.nodeId(), e.toString(), e);
+        }
     }
 
     public long nodeId() {
-        throw new IllegalStateException();
+        return config.nodeId();
     }
 
     public InetSocketAddress clientAddress() {
-        throw new IllegalStateException();
+        return endpoint.localAddress();
     }
 
     /** Blocks until {@link #close()} has finished (from any thread, e.g. a shutdown hook). */
     public void awaitClosed() throws InterruptedException {
-        throw new IllegalStateException();
+        closed.await();
     }
 
+    /**
+     * Stops serving and closes everything in dependency order: upkeep and the client endpoint
+     * first (no new work), then Raft (which applies to the replicas), then the replicas, the log
+     * and the directory lock.
+     */
     @Override
     public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            List<AutoCloseable> order = new ArrayList<>();
+            if (background != null) {
+                order.add(background::shutdownNow);
+            }
+            order.add(endpoint);
+            order.add(forwarder);
+            order.add(raft);
+            if (reads != null) {
+                order.add(reads::close);
+            }
+            order.addAll(partitions.values().stream().map(LocalPartition::machine).toList());
+            if (store != null) {
+                order.add(store::close);
+            }
+            order.add(dir);
+            for (AutoCloseable r : order) {
+                if (r == null) {
+                    continue;
+                }
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    LOG.warn("node {}: closing {} failed: {}", config.nodeId(), r, e.toString());
+                }
+            }
+        } finally {
+            closed.countDown();
+        }
     }
 }
