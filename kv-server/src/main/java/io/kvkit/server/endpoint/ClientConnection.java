@@ -43,10 +43,11 @@ import java.util.concurrent.TimeUnit;
  *   of 0 is answered INVALID_ARGUMENT and the connection stays open.</li>
  *   <li><b>Bounded memory.</b> At most {@code maxInFlightPerConnection} requests are with the
  *   handler; at the bound the socket is no longer read ({@code autoRead} off) until an answer
- *   frees a slot. The frames of the read that was under way wait in a queue, at most one read
- *   buffer's worth. While the outbound buffer is over its high-water mark (a client that does not
- *   read) the socket is not read either; if more than {@code maxPendingResponseBytesPerConnection}
- *   of answers wait for the client, the connection is closed.</li>
+ *   frees a slot. While the outbound buffer is over its high-water mark (a client that does not
+ *   read its answers) no request is handed over and the socket is not read either. The frames of
+ *   the read that was under way when reading stopped wait in a queue: at most one read buffer's
+ *   worth. If more than {@code maxPendingResponseBytesPerConnection} of answers wait for the
+ *   client (answers of requests already with the handler keep coming), the connection is closed.</li>
  *   <li><b>Flushes.</b> Answers are written as they complete and flushed once per event-loop turn
  *   (a task queued behind the ones already waiting), so a burst of pipelined answers costs one
  *   {@code write} system call, not one each.</li>
@@ -162,7 +163,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                     + ", request_id " + request.getRequestId() + ")", Response.newBuilder().setRequestId(request.getRequestId()).build());
             return;
         }
-        if (!waiting.isEmpty() || inFlight >= options.maxInFlightPerConnection()) {
+        if (!waiting.isEmpty() || inFlight >= options.maxInFlightPerConnection() || !channel.isWritable()) {
             waiting.add(request); // frames of the read under way when reading stopped
             updateReading();
             return;
@@ -240,14 +241,17 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         updateReading();
     }
 
-    /** Hands waiting requests to the handler while slots are free (not re-entered by answers completing inline). */
+    /**
+     * Hands waiting requests to the handler while slots are free and the client takes its answers
+     * (not re-entered by answers completing inline).
+     */
     private void drainWaiting() {
         if (draining) {
             return;
         }
         draining = true;
         try {
-            while (!closing && !waiting.isEmpty() && inFlight < options.maxInFlightPerConnection()) {
+            while (!closing && !waiting.isEmpty() && inFlight < options.maxInFlightPerConnection() && channel.isWritable()) {
                 dispatch(waiting.poll());
             }
         } finally {
@@ -288,6 +292,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (!closing) {
+            drainWaiting();
             updateReading();
         }
         ctx.fireChannelWritabilityChanged();

@@ -119,9 +119,10 @@ public final class ClientEndpoint implements AutoCloseable {
         } catch (Exception e) { // bind() rethrows the checked BindException undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
             String message = "the client endpoint of node " + options.nodeId() + " cannot listen on " + where + ": " + e.getMessage();
-            if (e instanceof BindException be) {
+            // NIO throws a BindException; epoll a NativeIoException saying the same
+            if (e instanceof BindException || String.valueOf(e.getMessage()).contains("Address already in use")) {
                 BindException named = new BindException(message);
-                named.initCause(be);
+                named.initCause(e);
                 throw new UncheckedIOException(message + " (is another process using the port?)", named);
             }
             throw new UncheckedIOException(message, e instanceof IOException ioe ? ioe : new IOException(e));
