@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The tables of a replica: name → engine, options and the log index that created it (which
@@ -20,8 +19,7 @@ import java.util.regex.Pattern;
  */
 record TableCatalog(Map<String, Entry> tables) {
 
-    static final String DEFAULT_TABLE = "default";
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    static final String DEFAULT_TABLE = TableName.DEFAULT;
 
     record Entry(TableInfo info, long createIndex) {
         String directoryName() {
@@ -38,10 +36,7 @@ record TableCatalog(Map<String, Entry> tables) {
     }
 
     static String checkName(String name) {
-        if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("table name '" + name + "' is not allowed (allowed: 1 to 64 of A-Z a-z 0-9 _ -)");
-        }
-        return name;
+        return TableName.checkName(name);
     }
 
     TableCatalog with(Entry e) {
