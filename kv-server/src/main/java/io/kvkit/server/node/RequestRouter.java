@@ -94,7 +94,7 @@ final class RequestRouter implements RequestHandler {
                         .setStatus(ok()).setRoute(view.routes().toRouteResponse(p -> leaderOf((int) p))).build());
                 case LIST_TABLES -> CompletableFuture.completedFuture(Response.newBuilder().setRequestId(r.getRequestId())
                         .setStatus(ok()).setListTables(ListTablesResponse.newBuilder().addAllTables(sortedTables())).build());
-                case CREATE_TABLE, DROP_TABLE -> tableAdmin(r);
+                case CREATE_TABLE, DROP_TABLE -> r.hasPartition() ? partitionTableCommand(r) : tableAdmin(r);
                 case GET, MULTI_GET, SCAN -> {
                     Status stale = checkEpoch(r);
                     yield stale != null ? answer(r, stale) : read(partitionOf(r), r);
@@ -321,6 +321,16 @@ final class RequestRouter implements RequestHandler {
         }).thenCompose(f -> f);
     }
 
+    /** A table command for one partition, sent by the node that had the meta group decide it. */
+    private CompletableFuture<Response> partitionTableCommand(Request r) {
+        int q = view.routes().partitionCount();
+        if (r.getPartition() >= q) {
+            return answer(r, FailureStatus.status(StatusCode.INVALID_ARGUMENT, "partition " + r.getPartition()
+                    + " does not exist (allowed: 0 to " + (q - 1) + ")"));
+        }
+        return write(r.getPartition(), r);
+    }
+
     private CompletableFuture<Response> forwardToMeta(Request r) {
         long hint = metaLeaderHint.get();
         long target = hint > 0 && hint != nodeId ? hint
@@ -351,7 +361,7 @@ final class RequestRouter implements RequestHandler {
     /** One table command of the node's own on one partition, through the normal write path. */
     CompletableFuture<Response> applyOnPartition(int p, Request.Builder command) {
         Session s = internal.begin();
-        Request r = command.setRequestId(1).setSession(s).build();
+        Request r = command.setRequestId(1).setSession(s).setPartition(p).build();
         return write(p, r).whenComplete((resp, err) -> internal.done(s));
     }
 

@@ -7,7 +7,7 @@ import io.kvkit.client.proto.Request;
  * The bytes a partition's Raft log carries for one client write:
  * {@code format u8 = 1 | kvkit.client.v1.Request protobuf}. The request is the client's own
  * (table, session, one of put / delete / batch / compare_and_set / create_table / drop_table);
- * {@code request_id}, {@code routing_epoch}, {@code consistency}, {@code timeout_millis} and {@code forwarded} are
+ * {@code request_id}, {@code routing_epoch}, {@code consistency}, {@code timeout_millis}, {@code forwarded} and {@code partition} are
  * the proxying node's business and are cleared, so that a retry produces the same bytes. The
  * leading byte versions the envelope; fields inside evolve by protobuf's rules.
  */
@@ -22,7 +22,7 @@ public final class PartitionCommand {
     /** The log bytes for {@code request}. */
     public static byte[] encode(Request request) {
         Request clean = request.toBuilder().clearRequestId().clearRoutingEpoch().clearConsistency().clearTimeoutMillis()
-                .clearForwarded().build();
+                .clearForwarded().clearPartition().build();
         byte[] body = clean.toByteArray();
         byte[] out = new byte[body.length + 1];
         out[0] = FORMAT_V1;

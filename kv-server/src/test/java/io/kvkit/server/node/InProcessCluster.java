@@ -29,7 +29,7 @@ final class InProcessCluster implements AutoCloseable {
         configs = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             configs.add(new NodeConfig(i, dir.resolve("node-" + i), "127.0.0.1", members, partitions, replication, metaReplicas,
-                    engine, Map.of(), Duration.ofMillis(20), 10, true, true, 1, 100_000, Duration.ofSeconds(5),
+                    engine, Map.of(), Duration.ofMillis(50), 10, true, true, 1, 100_000, Duration.ofSeconds(5),
                     16 * 1024, 4 * 1024 * 1024, 1024, 1));
         }
     }
@@ -63,12 +63,21 @@ final class InProcessCluster implements AutoCloseable {
         return configs.stream().map(c -> c.self().clientAddress()).toList();
     }
 
+    /**
+     * A port that is free now, below the kernel's ephemeral range (32768 and up on Linux), so the
+     * outgoing connections of other nodes cannot take it between this check and the bind.
+     */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = random.nextInt(20_000, 32_000);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException busy) {
+                // taken: try another
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port in 20000..31999 after 1000 attempts"));
     }
 
     @Override
