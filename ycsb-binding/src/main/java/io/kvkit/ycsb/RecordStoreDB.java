@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.Vector;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A YCSB {@link DB} over any {@link RecordStore}: the record encoding ({@link RecordCodec}), the
@@ -26,12 +26,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <h2>Statuses</h2>
  * OK; NOT_FOUND for a read or update of a missing record; NOT_IMPLEMENTED for a scan on a store
- * that keeps no key order (the description says which stores can); ERROR for anything the
- * store throws (the first one per JVM is printed to standard error, YCSB's own channel, since
- * YCSB only counts statuses by name).
+ * that keeps no key order (the description says which stores can), known up front
+ * ({@link RecordStore#scanUnsupportedReason()}) or reported by the store when it tries
+ * ({@link UnsupportedOperationException}, or a {@link RecordStoreException} of kind UNSUPPORTED).
+ * A {@link RecordStoreException} maps by its kind: UNAVAILABLE to SERVICE_UNAVAILABLE, REFUSED
+ * to BAD_REQUEST, FAILED to ERROR; anything else a store throws is an ERROR. The first failure
+ * of each status per JVM is printed to standard error, YCSB's own channel, since YCSB only
+ * counts statuses by name.
  */
 public abstract class RecordStoreDB extends DB {
-    private static final AtomicBoolean FIRST_ERROR_PRINTED = new AtomicBoolean();
+    /** Statuses whose first failure this JVM has printed: one line each, later ones only counted by YCSB. */
+    private static final Set<String> PRINTED_STATUSES = ConcurrentHashMap.newKeySet();
 
     private RecordStore store;
     private String identity;
@@ -183,12 +188,32 @@ public abstract class RecordStoreDB extends DB {
     }
 
     private Status error(String op, String key, RuntimeException e) {
-        String what = op + " of '" + key + "' in " + (store == null ? "a store not open" : store.describe()) + " failed: " + e;
-        if (FIRST_ERROR_PRINTED.compareAndSet(false, true)) {
-            System.err.println("kvkit ycsb binding: " + what + " (later errors are counted by YCSB, not printed)");
-            e.printStackTrace();
+        String name = statusName(e);
+        String what = op + " of '" + key + "' in " + (store == null ? "a store not open" : store.describe()) + " failed: "
+                + (e instanceof RecordStoreException ? e.getMessage() : e.toString());
+        if (PRINTED_STATUSES.add(name)) {
+            System.err.println("kvkit ycsb binding: " + name + ": " + what + " (later " + name + " answers are counted by YCSB, not printed)");
+            if (name.equals("ERROR")) {
+                e.printStackTrace(); // an unexpected failure: where it came from matters; the others say it in their message
+            }
         }
-        return new Status("ERROR", what);
+        return new Status(name, what);
+    }
+
+    /** The YCSB status name for a failure thrown by the store. */
+    static String statusName(RuntimeException e) {
+        if (e instanceof UnsupportedOperationException) {
+            return "NOT_IMPLEMENTED";
+        }
+        if (e instanceof RecordStoreException rse) {
+            return switch (rse.kind()) {
+                case UNAVAILABLE -> "SERVICE_UNAVAILABLE";
+                case UNSUPPORTED -> "NOT_IMPLEMENTED";
+                case REFUSED -> "BAD_REQUEST";
+                case FAILED -> "ERROR";
+            };
+        }
+        return "ERROR";
     }
 
     /** Carries a checked open failure through the opener. */
