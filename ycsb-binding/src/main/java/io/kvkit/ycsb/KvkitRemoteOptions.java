@@ -122,8 +122,14 @@ public record KvkitRemoteOptions(List<String> endpoints, String table, boolean c
             String hp = part.trim();
             int colon = hp.lastIndexOf(':');
             String host = colon > 0 ? hp.substring(0, colon) : "";
+            boolean hostOk;
             if (host.startsWith("[") && host.endsWith("]")) {
                 host = host.substring(1, host.length() - 1); // [IPv6]:port
+                hostOk = host.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
+            } else {
+                // a name or an IPv4 address; a bare IPv6 address is ambiguous with its port
+                hostOk = host.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                        || c == '.' || c == '-' || c == '_');
             }
             int port = -1;
             if (colon > 0) {
@@ -133,9 +139,9 @@ public record KvkitRemoteOptions(List<String> endpoints, String table, boolean c
                     port = -1;
                 }
             }
-            if (host.isEmpty() || port < 1 || port > 65_535) {
+            if (host.isEmpty() || !hostOk || port < 1 || port > 65_535) {
                 throw new IllegalArgumentException(ENDPOINTS + "='" + value + "': '" + hp + "' is not host:port with a port from 1 to 65535"
-                        + " (endpoints are separated by commas, e.g. 127.0.0.1:7101,127.0.0.1:7102)");
+                        + " (endpoints are separated by commas, e.g. 127.0.0.1:7101,127.0.0.1:7102; IPv6 as [::1]:7101)");
             }
             out.add(hp);
         }

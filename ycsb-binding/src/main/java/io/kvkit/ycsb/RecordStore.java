@@ -36,7 +36,8 @@ public interface RecordStore extends AutoCloseable {
      * is called once per attempt (a store that retries on a conflict calls it again on the newer
      * value), must be a pure function of its argument and must not call back into the store.
      *
-     * @return false (and {@code change} is not called) if there is no value under {@code key}
+     * @return false if there is no value under {@code key}; then nothing is written ({@code change}
+     *         may have been called if a racing writer deleted the key after the store read it)
      */
     boolean update(byte[] key, UnaryOperator<byte[]> change);
 
