@@ -204,7 +204,9 @@ class KvkitRemoteDBTest {
         int asked = cluster.scanRequests();
         assertThat(asked).isPositive();
         Status again = db.scan("usertable", "user", 10, null, rows);
-        assertThat(again.getName()).isEqualTo("NOT_IMPLEMENTED");
+        assertThat(again).as("an equal status: YCSB counts returns by the whole status").isEqualTo(s);
+        KvkitRemoteDB other = db(props(KvkitRemoteOptions.TABLE, "points"));
+        assertThat(other.scan("usertable", "user9", 3, null, rows)).as("another thread, another start key: the same status").isEqualTo(s);
         assertThat(cluster.scanRequests()).as("the server's answer is kept").isEqualTo(asked);
         Map<String, ByteIterator> r = new HashMap<>();
         assertThat(db.read("usertable", "user1", null, r)).as("point operations work on hash").isEqualTo(Status.OK);
@@ -217,8 +219,8 @@ class KvkitRemoteDBTest {
                 ProtocolLimits.DEFAULT_MAX_BATCH_OPERATIONS, ProtocolLimits.DEFAULT_MAX_SCAN_LIMIT));
         KvkitRemoteDB db = db(props());
         Status s = db.insert("usertable", "big", fields("f", "x".repeat(2_000)));
-        assertThat(s.getName()).isEqualTo("BAD_REQUEST");
-        assertThat(s.getDescription()).contains("1000");
+        assertThat(s).isEqualTo(Status.BAD_REQUEST);
+        assertThat(db.lastFailure()).hasMessageContaining("max_value_bytes=1000");
         assertThat(cluster.valueOf("default", RecordStoreDB.storedKey("usertable", "big"))).isNull();
         assertThat(db.clientStore().counts().failures(KvStatus.INVALID_ARGUMENT)).isEqualTo(1);
     }
@@ -230,8 +232,9 @@ class KvkitRemoteDBTest {
         cluster.silenceAllNodes();
         Map<String, ByteIterator> r = new HashMap<>();
         Status s = db.read("usertable", "k", null, r);
-        assertThat(s.getName()).isEqualTo("SERVICE_UNAVAILABLE");
-        assertThat(db.update("usertable", "k", fields("f", "w")).getName()).isEqualTo("SERVICE_UNAVAILABLE");
+        assertThat(s).isEqualTo(Status.SERVICE_UNAVAILABLE);
+        assertThat(db.lastFailure()).hasMessageContaining("TIMEOUT");
+        assertThat(db.update("usertable", "k", fields("f", "w"))).isEqualTo(Status.SERVICE_UNAVAILABLE);
         assertThat(db.clientStore().counts().failures(KvStatus.TIMEOUT)).isEqualTo(2);
     }
 
@@ -241,7 +244,7 @@ class KvkitRemoteDBTest {
         assertThat(db.insert("usertable", "k", fields("f", "v"))).isEqualTo(Status.OK);
         cluster.stopAllNodes();
         Status s = db.insert("usertable", "k2", fields("f", "v"));
-        assertThat(s.getName()).isEqualTo("SERVICE_UNAVAILABLE");
+        assertThat(s).isEqualTo(Status.SERVICE_UNAVAILABLE);
         ClientFailureCounts counts = db.clientStore().counts();
         assertThat(counts.failures(KvStatus.UNAVAILABLE) + counts.failures(KvStatus.TIMEOUT)).isEqualTo(1);
     }
@@ -265,14 +268,14 @@ class KvkitRemoteDBTest {
         cluster.load("gone", RecordStoreDB.storedKey("usertable", "bad"), new byte[] {9, 9, 9});
         Map<String, ByteIterator> r = new HashMap<>();
         Status bad = db.read("usertable", "bad", null, r);
-        assertThat(bad.getName()).isEqualTo("ERROR");
-        assertThat(bad.getDescription()).contains("RecordFormatException");
-        assertThat(db.update("usertable", "bad", fields("f", "v")).getName()).isEqualTo("ERROR");
+        assertThat(bad).isEqualTo(Status.ERROR);
+        assertThat(db.lastFailure()).isInstanceOf(RecordFormatException.class);
+        assertThat(db.update("usertable", "bad", fields("f", "v"))).isEqualTo(Status.ERROR);
 
         db.clientStore().client().dropTable("gone");
         Status s = db.read("usertable", "k", null, r);
-        assertThat(s.getName()).isEqualTo("ERROR");
-        assertThat(s.getDescription()).contains("'gone' does not exist");
+        assertThat(s).as("one status whatever the key and the message: YCSB counts returns by the whole status").isEqualTo(Status.ERROR);
+        assertThat(db.lastFailure()).hasMessageContaining("'gone' does not exist");
         assertThat(db.clientStore().counts().failures(KvStatus.NOT_FOUND)).isEqualTo(1);
     }
 
