@@ -7,8 +7,9 @@ import java.util.function.UnaryOperator;
 /**
  * The few operations {@link RecordStoreDB} needs from a store, on encoded keys and values. A
  * kvkit engine ({@link EngineRecordStore}), a peer (RocksDB, LMDB in kv-bench) or a remote
- * cluster each add one implementation; the record encoding and the YCSB logic stay in
- * {@link RecordStoreDB}.
+ * cluster ({@link ClientRecordStore}) each add one implementation; the record encoding and the
+ * YCSB logic stay in {@link RecordStoreDB}. A failure the store can classify is a
+ * {@link RecordStoreException}; anything else it throws is an ERROR to YCSB.
  *
  * <p>Threading: every method may be called from many YCSB client threads at once, writers
  * included. Arrays passed in are not kept after a call returns; arrays handed out belong to
@@ -30,11 +31,13 @@ public interface RecordStore extends AutoCloseable {
 
     /**
      * Replaces the value under {@code key} with {@code change.apply(current)}, atomically with
-     * respect to every other write of {@code key} through this store: no concurrent put,
-     * delete or update of the key is lost or lands in between. {@code change} is called at most
-     * once per successful attempt and must not call back into the store.
+     * respect to every other write of {@code key} through this store (a remote store: by anyone):
+     * no concurrent put, delete or update of the key is lost or lands in between. {@code change}
+     * is called once per attempt (a store that retries on a conflict calls it again on the newer
+     * value), must be a pure function of its argument and must not call back into the store.
      *
-     * @return false (and {@code change} is not called) if there is no value under {@code key}
+     * @return false if there is no value under {@code key}; then nothing is written ({@code change}
+     *         may have been called if a racing writer deleted the key after the store read it)
      */
     boolean update(byte[] key, UnaryOperator<byte[]> change);
 
@@ -43,6 +46,7 @@ public interface RecordStore extends AutoCloseable {
      * ({@code endKey} null: no upper bound), in ascending unsigned-byte key order.
      *
      * @throws UnsupportedOperationException if {@link #scanUnsupportedReason()} is not empty
+     *         (a store that learns it only when it tries throws {@link RecordStoreException} of kind UNSUPPORTED)
      */
     void scan(byte[] startKey, byte[] endKey, int limit, BiConsumer<byte[], byte[]> sink);
 

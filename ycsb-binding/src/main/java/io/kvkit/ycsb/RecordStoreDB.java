@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.Vector;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A YCSB {@link DB} over any {@link RecordStore}: the record encoding ({@link RecordCodec}), the
@@ -26,16 +26,28 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <h2>Statuses</h2>
  * OK; NOT_FOUND for a read or update of a missing record; NOT_IMPLEMENTED for a scan on a store
- * that keeps no key order (the description says which stores can); ERROR for anything the
- * store throws (the first one per JVM is printed to standard error, YCSB's own channel, since
- * YCSB only counts statuses by name).
+ * that keeps no key order (the description says which stores can), known up front
+ * ({@link RecordStore#scanUnsupportedReason()}) or reported by the store when it tries
+ * ({@link UnsupportedOperationException}, or a {@link RecordStoreException} of kind UNSUPPORTED).
+ * A {@link RecordStoreException} maps by its kind: UNAVAILABLE to SERVICE_UNAVAILABLE, REFUSED
+ * to BAD_REQUEST, FAILED to ERROR; anything else a store throws is an ERROR.
+ *
+ * <p>A failure's status is one of YCSB's own constants ({@link Status#ERROR}, ...), or for
+ * NOT_IMPLEMENTED one status per store reason, never a status carrying the failure's details:
+ * YCSB counts returns in a map keyed by the whole status, description included, so per-key
+ * descriptions would split the count into one entry per key (and the export into many lines
+ * of the same name) and grow that map with every failure. The details go to standard error,
+ * YCSB's own channel, for the first failure of each status per JVM, and to
+ * {@link #lastFailure()} for tests and tools.
  */
 public abstract class RecordStoreDB extends DB {
-    private static final AtomicBoolean FIRST_ERROR_PRINTED = new AtomicBoolean();
+    /** Statuses whose first failure this JVM has printed: one line each, later ones only counted by YCSB. */
+    private static final Set<String> PRINTED_STATUSES = ConcurrentHashMap.newKeySet();
 
     private RecordStore store;
     private String identity;
     private Status scanUnsupported;
+    private RuntimeException lastFailure;
 
     /** The key under which client threads of this JVM share one open store (e.g. kind and directory). */
     protected abstract String storeIdentity(Properties properties) throws DBException;
@@ -183,12 +195,50 @@ public abstract class RecordStoreDB extends DB {
     }
 
     private Status error(String op, String key, RuntimeException e) {
-        String what = op + " of '" + key + "' in " + (store == null ? "a store not open" : store.describe()) + " failed: " + e;
-        if (FIRST_ERROR_PRINTED.compareAndSet(false, true)) {
-            System.err.println("kvkit ycsb binding: " + what + " (later errors are counted by YCSB, not printed)");
-            e.printStackTrace();
+        lastFailure = e;
+        String name = statusName(e);
+        if (PRINTED_STATUSES.add(name)) {
+            String what = op + " of '" + key + "' in " + (store == null ? "a store not open" : store.describe()) + " failed: "
+                    + (e instanceof RecordStoreException ? e.getMessage() : e.toString());
+            System.err.println("kvkit ycsb binding: " + name + ": " + what + " (later " + name + " answers are counted by YCSB, not printed)");
+            if (name.equals("ERROR")) {
+                e.printStackTrace(); // an unexpected failure: where it came from matters; the others say it in their message
+            }
         }
-        return new Status("ERROR", what);
+        return switch (name) {
+            case "NOT_IMPLEMENTED" -> {
+                if (!op.equals("SCAN")) {
+                    yield Status.NOT_IMPLEMENTED;
+                }
+                // the store's reason, kept: this thread's later scans answer at once, with an equal status (one count in YCSB)
+                scanUnsupported = new Status(name, e.getMessage());
+                yield scanUnsupported;
+            }
+            case "SERVICE_UNAVAILABLE" -> Status.SERVICE_UNAVAILABLE;
+            case "BAD_REQUEST" -> Status.BAD_REQUEST;
+            default -> Status.ERROR;
+        };
+    }
+
+    /** The failure behind the last non-OK status this client thread got from the store, or null (for tests and tools). */
+    public final RuntimeException lastFailure() {
+        return lastFailure;
+    }
+
+    /** The YCSB status name for a failure thrown by the store. */
+    static String statusName(RuntimeException e) {
+        if (e instanceof UnsupportedOperationException) {
+            return "NOT_IMPLEMENTED";
+        }
+        if (e instanceof RecordStoreException rse) {
+            return switch (rse.kind()) {
+                case UNAVAILABLE -> "SERVICE_UNAVAILABLE";
+                case UNSUPPORTED -> "NOT_IMPLEMENTED";
+                case REFUSED -> "BAD_REQUEST";
+                case FAILED -> "ERROR";
+            };
+        }
+        return "ERROR";
     }
 
     /** Carries a checked open failure through the opener. */

@@ -5,7 +5,8 @@
  * YCSB's read, scan, insert, update and delete onto a {@link io.kvkit.ycsb.RecordStore} and
  * stores each record as one value ({@link io.kvkit.ycsb.RecordCodec}). A binding is a subclass
  * that opens its store: {@link io.kvkit.ycsb.KvkitEmbeddedDB} opens any kvkit engine by name;
- * the benchmark peers (RocksDB, LMDB, in kv-bench) and a remote binding through kv-client add
+ * {@link io.kvkit.ycsb.KvkitRemoteDB} reaches a kvkit cluster through kv-client
+ * ({@link io.kvkit.ycsb.ClientRecordStore}); the benchmark peers (RocksDB, LMDB, in kv-bench) add
  * one store class and one subclass each.
  */
 package io.kvkit.ycsb;

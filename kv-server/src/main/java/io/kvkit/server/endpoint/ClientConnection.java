@@ -204,12 +204,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         updateReading();
         long id = request.getRequestId();
         Request.BodyCase kind = request.getBodyCase();
+        EventLoop l = loop;
         answer.whenComplete((response, failure) -> {
-            if (loop.inEventLoop()) {
+            if (l.inEventLoop()) {
                 answered(id, kind, response, failure);
             } else {
                 try {
-                    loop.execute(() -> answered(id, kind, response, failure));
+                    l.execute(() -> answered(id, kind, response, failure));
                 } catch (RejectedExecutionException e) {
                     // the endpoint is closed: the connection with it, nobody to answer
                 }
@@ -286,6 +287,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         flushScheduled = false;
         if (!closing) {
             channel.flush();
+            counters.flushes.increment();
         }
     }
 

@@ -58,6 +58,7 @@ public final class ClientEndpoint implements AutoCloseable {
         final LongAdder requestsReceived = new LongAdder();
         final LongAdder requestsHandled = new LongAdder();
         final LongAdder responsesSent = new LongAdder();
+        final LongAdder flushes = new LongAdder();
         final AtomicLongArray closedByReason = new AtomicLongArray(CloseReason.values().length);
 
         void closed(CloseReason reason) {
@@ -148,7 +149,8 @@ public final class ClientEndpoint implements AutoCloseable {
             byReason.put(r, counters.closedByReason.get(r.ordinal()));
         }
         return new EndpointStats(counters.openConnections.get(), counters.connectionsAccepted.sum(),
-                counters.requestsReceived.sum(), counters.requestsHandled.sum(), counters.responsesSent.sum(), byReason);
+                counters.requestsReceived.sum(), counters.requestsHandled.sum(), counters.responsesSent.sum(), counters.flushes.sum(),
+                byReason);
     }
 
     /**

@@ -10,10 +10,12 @@ import java.util.Map;
  * @param requestsReceived    requests parsed, Hello and refused ones included
  * @param requestsHandled     requests handed to the {@link RequestHandler}
  * @param responsesSent       responses written to a connection (not necessarily flushed or received)
+ * @param flushes             flushes of answers to connections (one system call each): under
+ *                            pipelining far fewer than {@code responsesSent}
  * @param closedByReason      connections the endpoint closed itself, by why; every reason is present
  */
 public record EndpointStats(int openConnections, long connectionsAccepted, long requestsReceived, long requestsHandled,
-                            long responsesSent, Map<CloseReason, Long> closedByReason) {
+                            long responsesSent, long flushes, Map<CloseReason, Long> closedByReason) {
     public EndpointStats {
         closedByReason = Map.copyOf(closedByReason);
     }

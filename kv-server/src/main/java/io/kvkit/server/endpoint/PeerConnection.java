@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One connection of the {@link PeerForwarder} to another node's client endpoint. Every field is
@@ -56,6 +57,8 @@ final class PeerConnection {
         ScheduledFuture<?> timer;
         long id;
         boolean written;
+        /** Handed to another connection once already because the first was closed before sending. */
+        boolean redirected;
 
         Pending(Request request) {
             this.request = request;
@@ -66,6 +69,8 @@ final class PeerConnection {
     private final InetSocketAddress address;
     private final EventLoop loop;
     private final PeerForwarderOptions options;
+    /** Where a request goes that reaches this connection after it closed (the pool's next connection). */
+    private final Consumer<Pending> resend;
     private final Map<Long, Pending> inFlight = new HashMap<>();
     private final ArrayDeque<Pending> waiting = new ArrayDeque<>();
     private final Runnable flushTask = this::flush;
@@ -78,8 +83,10 @@ final class PeerConnection {
     private boolean flushScheduled;
     private volatile boolean closed;
 
-    private PeerConnection(String peer, InetSocketAddress address, EventLoop loop, PeerForwarderOptions options) {
+    private PeerConnection(String peer, InetSocketAddress address, EventLoop loop, PeerForwarderOptions options,
+                           Consumer<Pending> resend) {
         this.peer = peer;
+        this.resend = resend;
         this.address = address;
         this.loop = loop;
         this.options = options;
@@ -88,8 +95,8 @@ final class PeerConnection {
 
     /** Starts connecting; requests may be sent at once and wait for the handshake. */
     static PeerConnection open(String peer, InetSocketAddress address, EventLoop loop, Class<? extends SocketChannel> channelClass,
-                               PeerForwarderOptions options) {
-        PeerConnection c = new PeerConnection(peer, address, loop, options);
+                               PeerForwarderOptions options, Consumer<Pending> resend) {
+        PeerConnection c = new PeerConnection(peer, address, loop, options, resend);
         try {
             loop.execute(() -> c.connect(channelClass));
         } catch (RejectedExecutionException e) {
@@ -165,6 +172,12 @@ final class PeerConnection {
             return; // cancelled by the caller meanwhile
         }
         if (state == State.CLOSED) {
+            if (!p.redirected && resend != null) {
+                // picked just as it closed: once more, on the connection the pool opens in its place
+                p.redirected = true;
+                resend.accept(p);
+                return;
+            }
             p.future.completeExceptionally(new PeerUnavailableException(Reason.CONNECTION_LOST, peer,
                     "the connection closed before the request was sent", false));
             return;

@@ -43,7 +43,7 @@ final class PeerConnectionPool {
         synchronized (this) { // rare: only when a slot needs a new connection; one connect per slot, not per caller
             c = slots.get(i);
             if (c == null || c.isClosed()) {
-                c = PeerConnection.open(peer, address, group.next(), channelClass, options);
+                c = PeerConnection.open(peer, address, group.next(), channelClass, options, p -> connection().send(p));
                 slots.set(i, c);
             }
             return c;

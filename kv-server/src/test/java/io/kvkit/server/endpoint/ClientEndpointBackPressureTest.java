@@ -111,10 +111,14 @@ class ClientEndpointBackPressureTest {
     void atTheInFlightBoundReadingStopsUntilAnswersFreeSlots() throws Exception {
         start();
         handler.hold = true; // nothing is answered: every request handed over stays in flight
-        RawClient c = nonReadingClient(10_000);
+        int sent = 100_000;
+        RawClient c = nonReadingClient(sent);
         long handled = settled(() -> endpoint.stats().requestsHandled());
         assertThat(handled).as("requests handed to the handler while none is answered").isEqualTo(MAX_IN_FLIGHT);
         assertThat(handler.heldCount()).isEqualTo(MAX_IN_FLIGHT);
+        // the socket is no longer read: what was parsed beyond the bound is the rest of one read buffer, not the stream
+        long received = settled(() -> endpoint.stats().requestsReceived());
+        assertThat(received).as("requests read of %d sent", sent).isLessThan(sent / 10);
         // answering frees the slots: the connection is read again (the client still reads nothing, so it stops again later)
         handler.releaseHeld();
         long later = settled(() -> endpoint.stats().requestsHandled());
@@ -140,6 +144,8 @@ class ClientEndpointBackPressureTest {
         assertThat(endpoint.stats().openConnections()).as("stalled, not closed: unread answers stay under the bound")
                 .isEqualTo(clientCount);
         assertThat(endpoint.stats().closed(CloseReason.RESPONSES_NOT_READ)).isZero();
+        assertThat(settled(() -> endpoint.stats().requestsReceived())).as("requests read: the sockets are no longer read")
+                .isLessThan((long) clientCount * perClient / 4);
         assertAGoodClientIsServed();
         assertThat(settled(() -> endpoint.stats().requestsHandled())).isLessThan((long) clientCount * perClient / 4);
     }

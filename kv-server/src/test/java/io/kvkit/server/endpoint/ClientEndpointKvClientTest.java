@@ -72,4 +72,29 @@ class ClientEndpointKvClientTest {
         assertThat(stats.closedByReason().values()).allMatch(n -> n == 0);
         assertThat(handler.callerThread).startsWith("kv-client-io-");
     }
+
+    @Test
+    void pipelinedAnswersShareFlushes() throws Exception {
+        int n = 2_000;
+        java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(burst);
+        for (int id = 2; id < n + 2; id++) {
+            byte[] body = RawClient.get(id, "key-" + id).toByteArray();
+            out.writeInt(body.length);
+            out.write(body);
+        }
+        try (RawClient c = new RawClient(endpoint.localAddress())) {
+            c.hello(1);
+            long flushesBefore = endpoint.stats().flushes();
+            c.sendBytes(burst.toByteArray());
+            java.util.Set<Long> ids = new java.util.HashSet<>();
+            for (int i = 0; i < n; i++) {
+                ids.add(c.read().getRequestId());
+            }
+            assertThat(ids).hasSize(n).allMatch(id -> id >= 2 && id < n + 2);
+            long flushes = endpoint.stats().flushes() - flushesBefore;
+            System.out.println("pipelinedAnswersShareFlushes: " + n + " answers in " + flushes + " flushes");
+            assertThat(flushes).as("flushes for %d pipelined answers", n).isLessThan(n / 4);
+        }
+    }
 }
