@@ -9,7 +9,10 @@ import io.kvkit.engine.api.UnsupportedFeatureException;
 import io.kvkit.engine.api.model.ModelEngineProvider;
 import io.kvkit.ycsb.CoreWorkloads;
 import io.kvkit.ycsb.KvkitBindingOptions;
+import io.kvkit.ycsb.KvkitCluster;
 import io.kvkit.ycsb.KvkitEmbeddedDB;
+import io.kvkit.ycsb.KvkitRemoteDB;
+import io.kvkit.ycsb.KvkitRemoteOptions;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogReader;
 import picocli.CommandLine;
@@ -66,8 +69,20 @@ public final class YcsbBench implements Callable<Integer> {
     String workload;
 
     @Option(names = "--store", paramLabel = "STORES", defaultValue = "all",
-            description = "lsm, hash, bplustree, rocksdb, lmdb, a comma-separated list, or all (default)")
+            description = "lsm, hash, bplustree, rocksdb, lmdb, a comma-separated list, or all (default); with --target remote: the engines"
+                    + " of the cluster tables (lsm, hash, bplustree; all = the three)")
     String stores;
+
+    @Option(names = "--target", paramLabel = "embedded|remote", defaultValue = "embedded",
+            description = "embedded: engines and peers in the YCSB JVM (default); remote: a running kvkit cluster through kv-client (--endpoints)")
+    String target;
+
+    @Option(names = "--endpoints", paramLabel = "HOST:PORT,...", description = "client endpoints of the cluster's nodes (with --target remote)")
+    String endpoints;
+
+    @Option(names = "--consistency", paramLabel = "LEVEL", defaultValue = "linearizable",
+            description = "with --target remote: read consistency, linearizable (default), lease, follower or stale")
+    String consistency;
 
     @Option(names = "--records", paramLabel = "N", defaultValue = "100000", description = "recordcount (default ${DEFAULT-VALUE})")
     long records;
@@ -105,6 +120,12 @@ public final class YcsbBench implements Callable<Integer> {
         if (!action.equals("load") && !action.equals("run")) {
             throw new CommandLine.ParameterException(new CommandLine(this), "the first argument is load or run, not '" + action + "'");
         }
+        if (!target.equals("embedded") && !target.equals("remote")) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--target is embedded or remote, not '" + target + "'");
+        }
+        if (target.equals("remote") != (endpoints != null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--endpoints goes with --target remote, and --target remote needs it");
+        }
         if (records < 1 || ops < 1 || threads < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--records, --ops and --threads must be at least 1");
         }
@@ -114,7 +135,7 @@ public final class YcsbBench implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage() + ", or all");
         }
-        List<YcsbResults.StoreInfo> storeInfos = resolveStores();
+        List<YcsbResults.StoreInfo> storeInfos = target.equals("remote") ? resolveRemoteStores() : resolveStores();
         Path data = dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"), "kvkit-ycsb");
         Path outDir = out != null ? out : repositoryRoot().resolve("bench-results").resolve("ycsb").resolve(STAMP.format(Instant.now()));
         Files.createDirectories(outDir.resolve("hgrm"));
@@ -128,8 +149,9 @@ public final class YcsbBench implements Callable<Integer> {
         Map<String, Histogram> histograms = new LinkedHashMap<>();
         PhaseRunner runner = new PhaseRunner(outDir, raw, histograms);
         for (YcsbResults.StoreInfo store : storeInfos) {
-            Path storeDir = data.resolve(store.store());
-            if (action.equals("load") || !loadedWith(storeDir)) {
+            Path storeDir = data.resolve(fileSafe(store.store()));
+            // a cluster's tables outlive this process and this machine's files: a remote store is loaded by every invocation
+            if (action.equals("load") || remote(store) || !loadedWith(storeDir)) {
                 // the load phase uses the first workload's file: every core workload has the same record layout
                 results.add(runner.run(store, workloads.get(0), "load", storeDir));
                 YcsbResults.PhaseResult load = results.getLast();
@@ -156,6 +178,11 @@ public final class YcsbBench implements Callable<Integer> {
         parameters.put("fieldlength", 100);
         parameters.put("measurementtype", "hdrhistogram");
         parameters.put("ycsb", "site.ycsb:core 0.17.0, site.ycsb.Client in one JVM per store and phase");
+        parameters.put("target", target);
+        if (target.equals("remote")) {
+            parameters.put("endpoints", endpoints);
+            parameters.put("consistency", consistency);
+        }
         List<String> flags = new ArrayList<>(ChildJvm.PEER_FLAGS);
         flags.addAll(jvmArgs);
         parameters.put("childJvm", "-Xmx" + heap + " " + String.join(" ", flags));
@@ -195,6 +222,58 @@ public final class YcsbBench implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--store names no store");
         }
         return out;
+    }
+
+    /** The YCSB properties of the remote binding for the cluster table of {@code engine}: "ycsb_" + engine. */
+    private Properties remoteProperties(String engine) {
+        Properties p = new Properties();
+        p.setProperty(KvkitRemoteOptions.ENDPOINTS, endpoints);
+        p.setProperty(KvkitRemoteOptions.TABLE, "ycsb_" + engine);
+        p.setProperty(KvkitRemoteOptions.ENGINE, engine);
+        p.setProperty(KvkitRemoteOptions.CONSISTENCY, consistency);
+        return p;
+    }
+
+    /**
+     * One store per engine, a cluster table on it, recreated empty (every remote store is loaded
+     * by this invocation); labelled by the cluster ("kvkit 3-node (remote) lsm").
+     */
+    private List<YcsbResults.StoreInfo> resolveRemoteStores() {
+        List<String> engines = stores.equalsIgnoreCase("all") ? io.kvkit.client.Protocol.ENGINES
+                : Stream.of(stores.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        List<YcsbResults.StoreInfo> out = new ArrayList<>();
+        for (String engine : engines) {
+            if (!io.kvkit.client.Protocol.ENGINES.contains(engine)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "no cluster engine named '" + engine + "'; available: "
+                        + String.join(", ", io.kvkit.client.Protocol.ENGINES) + ", or all");
+            }
+            KvkitCluster cluster;
+            try {
+                cluster = KvkitCluster.recreateTable(remoteProperties(engine));
+            } catch (IllegalArgumentException | io.kvkit.client.KvException e) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "cannot prepare table ycsb_" + engine + " on the cluster at "
+                        + endpoints + ": " + e.getMessage());
+            }
+            out.add(new YcsbResults.StoreInfo(cluster.label() + " " + engine, "kvkit-remote", KvkitRemoteDB.class.getName(), cluster.setup()));
+        }
+        if (out.isEmpty()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--store names no engine");
+        }
+        return out;
+    }
+
+    private static boolean remote(YcsbResults.StoreInfo store) {
+        return store.family().equals("kvkit-remote");
+    }
+
+    /** The engine of a remote store's table: the last word of its label. */
+    private static String remoteEngine(YcsbResults.StoreInfo store) {
+        return store.store().substring(store.store().lastIndexOf(' ') + 1);
+    }
+
+    /** A store's label in file names ("kvkit 3-node (remote) lsm" as "kvkit-3-node-remote-lsm"). */
+    static String fileSafe(String label) {
+        return label.replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("-+$", "");
     }
 
     private boolean loadedWith(Path storeDir) {
@@ -243,14 +322,15 @@ public final class YcsbBench implements Callable<Integer> {
         }
 
         YcsbResults.PhaseResult run(YcsbResults.StoreInfo store, String workloadName, String phase, Path storeDir) throws IOException {
-            if (phase.equals("load")) {
-                deleteTree(storeDir);
+            if (phase.equals("load") && !remote(store)) {
+                deleteTree(storeDir); // a remote store's table was recreated empty when the stores were resolved
             }
             Files.createDirectories(storeDir);
             String id = store.store() + "-" + workloadName + "-" + phase;
+            String fileId = fileSafe(store.store()) + "-" + workloadName + "-" + phase;
             Path workloadFile = CoreWorkloads.copyTo(workloadName, raw.resolve("workloads"));
-            Path export = raw.resolve(id + ".json");
-            Path hdrPrefix = raw.resolve(id + "-");
+            Path export = raw.resolve(fileId + ".json");
+            Path hdrPrefix = raw.resolve(fileId + "-");
             Files.deleteIfExists(export);
             List<String> args = new ArrayList<>(List.of(phase.equals("load") ? "-load" : "-t", "-db", store.dbClass(),
                     "-P", workloadFile.toString(), "-threads", String.valueOf(threads), "-s",
@@ -261,14 +341,22 @@ public final class YcsbBench implements Callable<Integer> {
                     "-p", "hdrhistogram.output.path=" + hdrPrefix,
                     "-p", "hdrhistogram.percentiles=" + PERCENTILES,
                     "-p", "exporter=site.ycsb.measurements.exporter.JSONArrayMeasurementsExporter",
-                    "-p", "exportfile=" + export,
-                    "-p", KvkitBindingOptions.PATH + "=" + storeDir));
+                    "-p", "exportfile=" + export));
+            if (remote(store)) {
+                remoteProperties(remoteEngine(store)).forEach((k, v) -> {
+                    args.add("-p");
+                    args.add(k + "=" + v);
+                });
+            } else {
+                args.add("-p");
+                args.add(KvkitBindingOptions.PATH + "=" + storeDir);
+            }
             if (store.family().equals("kvkit")) {
                 args.add("-p");
                 args.add(KvkitBindingOptions.ENGINE + "=" + store.store());
             }
             List<String> cmd = ChildJvm.command(heap, jvmArgs, site.ycsb.Client.class, args);
-            Path log = outDir.resolve("logs").resolve(id + ".log");
+            Path log = outDir.resolve("logs").resolve(fileId + ".log");
             System.out.printf("%s %-9s %-10s %-4s ...%n", Instant.now().toString().substring(11, 19), store.store(), workloadName, phase);
             long t0 = System.nanoTime();
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -359,7 +447,7 @@ public final class YcsbBench implements Callable<Integer> {
                 if (h == null || h.getTotalCount() == 0 || op.equals("CLEANUP")) {
                     continue;
                 }
-                String hgrmName = "hgrm/" + w + "-" + store.store() + (phase.equals("load") ? "-load" : "") + "-" + op + ".hgrm";
+                String hgrmName = "hgrm/" + w + "-" + fileSafe(store.store()) + (phase.equals("load") ? "-load" : "") + "-" + op + ".hgrm";
                 try (PrintStream ps = new PrintStream(Files.newOutputStream(outDir.resolve(hgrmName)), false, StandardCharsets.UTF_8)) {
                     ps.println("# " + store.store() + " " + w + " " + phase + " " + op + ": YCSB latency in microseconds");
                     h.outputPercentileDistribution(ps, 1.0);
