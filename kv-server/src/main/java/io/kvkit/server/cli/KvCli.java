@@ -311,7 +311,10 @@ public final class KvCli {
 
     /** {@code error: CODE: message}, the way every failure from the cluster is printed. */
     static String errorLine(KvException e) {
-        return "error: " + e.status().name() + ": " + e.getMessage();
+        String code = e.status().name() + ": ";
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        // KvException's message starts with its code already
+        return "error: " + (message.startsWith(code) ? message : code + message);
     }
 
     private PrintWriter out() {
