@@ -13,8 +13,14 @@ package io.kvkit.raft.storage;
  *                            most this percentage of their total size have their live records
  *                            copied to the tail, and are deleted (0 = only delete segments with
  *                            nothing live; 100 = copy everything live out of every sealed segment)
+ * @param fsync               whether {@code sync()} forces the written bytes to the disk (default
+ *                            true). With false, {@code sync()} only hands them to the OS: they
+ *                            survive the process being killed, not a power loss or a kernel
+ *                            crash. For deployments that accept that, as etcd's
+ *                            {@code --unsafe-no-fsync} and Redis's {@code appendfsync no} do.
  */
-public record SharedRaftLogOptions(long segmentBytes, int writeBufferBytes, int maxRecordBytes, int rewriteLivePercent) {
+public record SharedRaftLogOptions(long segmentBytes, int writeBufferBytes, int maxRecordBytes, int rewriteLivePercent,
+                                   boolean fsync) {
 
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
     public static final int DEFAULT_WRITE_BUFFER_BYTES = 256 << 10;
@@ -38,22 +44,26 @@ public record SharedRaftLogOptions(long segmentBytes, int writeBufferBytes, int 
 
     public static SharedRaftLogOptions defaults() {
         return new SharedRaftLogOptions(DEFAULT_SEGMENT_BYTES, DEFAULT_WRITE_BUFFER_BYTES, DEFAULT_MAX_RECORD_BYTES,
-                DEFAULT_REWRITE_LIVE_PERCENT);
+                DEFAULT_REWRITE_LIVE_PERCENT, true);
     }
 
     public SharedRaftLogOptions withSegmentBytes(long v) {
-        return new SharedRaftLogOptions(v, writeBufferBytes, maxRecordBytes, rewriteLivePercent);
+        return new SharedRaftLogOptions(v, writeBufferBytes, maxRecordBytes, rewriteLivePercent, fsync);
     }
 
     public SharedRaftLogOptions withWriteBufferBytes(int v) {
-        return new SharedRaftLogOptions(segmentBytes, v, maxRecordBytes, rewriteLivePercent);
+        return new SharedRaftLogOptions(segmentBytes, v, maxRecordBytes, rewriteLivePercent, fsync);
     }
 
     public SharedRaftLogOptions withMaxRecordBytes(int v) {
-        return new SharedRaftLogOptions(segmentBytes, writeBufferBytes, v, rewriteLivePercent);
+        return new SharedRaftLogOptions(segmentBytes, writeBufferBytes, v, rewriteLivePercent, fsync);
     }
 
     public SharedRaftLogOptions withRewriteLivePercent(int v) {
-        return new SharedRaftLogOptions(segmentBytes, writeBufferBytes, maxRecordBytes, v);
+        return new SharedRaftLogOptions(segmentBytes, writeBufferBytes, maxRecordBytes, v, fsync);
+    }
+
+    public SharedRaftLogOptions withFsync(boolean v) {
+        return new SharedRaftLogOptions(segmentBytes, writeBufferBytes, maxRecordBytes, rewriteLivePercent, v);
     }
 }

@@ -254,10 +254,12 @@ public final class SharedRaftLogStore implements RaftLogStore {
             }
             // outside the lock: other groups keep appending while the disk works
             for (Segment s : toForce) {
-                s.channel.force(false);
-                fsyncs.incrementAndGet();
+                if (options.fsync()) {
+                    s.channel.force(false);
+                    fsyncs.incrementAndGet();
+                }
             }
-            if (dirToo) {
+            if (dirToo && options.fsync()) {
                 syncDir();
             }
             synchronized (syncMonitor) {

@@ -92,6 +92,22 @@ class SharedRaftLogStoreTest {
     }
 
     @Test
+    void withoutFsyncASyncHandsTheBytesToTheOsAndForcesNothing() {
+        try (var store = SharedRaftLogStore.open(dir, SMALL.withFsync(false))) {
+            store.open(1).append(entries(1, 1, 1, 3));
+            long before = store.stats().fsyncs(); // creating the first segment forces its header and the directory
+            store.sync();
+            store.open(1).append(entries(1, 1, 4, 3));
+            store.sync();
+            assertThat(store.stats().fsyncs() - before).as("fsyncs by sync()").isZero();
+            // no close: what a killed process leaves behind is what was written, and sync() wrote it
+            try (var reader = SharedRaftLogStore.open(dir, SMALL)) {
+                assertLog(reader.open(1), 1, 1, 1, 6);
+            }
+        }
+    }
+
+    @Test
     void tornTailIsTruncatedAndReportedAtEveryCutPoint() throws IOException {
         try (var store = SharedRaftLogStore.open(dir, SharedRaftLogOptions.defaults())) {
             for (long g = 1; g <= 3; g++) {

@@ -116,7 +116,7 @@ public final class KvNode implements AutoCloseable {
         NodeConfig.Member self = config.self();
 
         // 1. the Raft log of every group on this node, sharing fsyncs
-        store = SharedRaftLogStore.open(dir.raft(), SharedRaftLogOptions.defaults());
+        store = SharedRaftLogStore.open(dir.raft(), SharedRaftLogOptions.defaults().withFsync(config.syncWrites()));
 
         // 2. the Raft runtime over the network
         RaftNodeConfig raftConfig = RaftNodeConfig.defaults(id)
