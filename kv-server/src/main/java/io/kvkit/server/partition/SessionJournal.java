@@ -29,7 +29,7 @@ import java.util.List;
  */
 final class SessionJournal {
 
-    static final int BASE_INTERVAL = 256;
+    static final int BASE_INTERVAL = 4096;
     static final int RING_SLOTS = 2 * BASE_INTERVAL;
     static final int BASE_CHUNK_BYTES = 1 << 20;
     private static final int RECORD_HEADER = 5 * 8;
