@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -124,6 +125,7 @@ public final class AdminEndpoint implements AutoCloseable {
                                     .addLast("http", new HttpServerCodec(new HttpDecoderConfig()
                                             .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES).setMaxHeaderSize(MAX_HEADER_BYTES)))
                                     .addLast("keep-alive", new HttpServerKeepAliveHandler())
+                                    .addLast("body-limit", new BodyLimit())
                                     .addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES))
                                     .addLast("admin", new Handler(node));
                         }
@@ -159,6 +161,33 @@ public final class AdminEndpoint implements AutoCloseable {
         connections.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         LOG.info("admin endpoint of node {} closed", nodeId);
+    }
+
+    /**
+     * Refuses a request announcing a body over {@value #MAX_BODY_BYTES} bytes, or a chunked one,
+     * with 413 and closes the connection. (The aggregator alone would answer 413 but keep a
+     * keep-alive connection open, waiting to read and discard the whole body.)
+     */
+    private static final class BodyLimit extends io.netty.channel.ChannelInboundHandlerAdapter {
+        private boolean refused;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (refused) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof io.netty.handler.codec.http.HttpRequest r && r.decoderResult().isSuccess()
+                    && (HttpUtil.getContentLength(r, 0L) > MAX_BODY_BYTES || HttpUtil.isTransferEncodingChunked(r))) {
+                refused = true;
+                io.netty.util.ReferenceCountUtil.release(msg);
+                ctx.writeAndFlush(Handler.response(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, TEXT,
+                        "request bodies are refused beyond " + MAX_BODY_BYTES + " bytes, and chunked ones (the admin port serves GET)\n",
+                        true)).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            ctx.fireChannelRead(msg);
+        }
     }
 
     /** One connection's requests, in order. */
