@@ -4,12 +4,13 @@ import io.kvkit.raft.Role;
 import io.kvkit.raft.runtime.GroupStatus;
 import io.kvkit.raft.runtime.RaftNodeStats;
 import io.kvkit.raft.storage.SharedRaftLogStats;
+import io.kvkit.raft.transport.TransportStats;
 
 import java.util.Map;
 
 /**
  * Raft's figures: the node's runtime counters ({@link RaftNodeStats}), its shared log
- * ({@link SharedRaftLogStats}) and each hosted group's state ({@link GroupStatus}), labelled
+ * ({@link SharedRaftLogStats}), its transport ({@link TransportStats}) and each hosted group's state ({@link GroupStatus}), labelled
  * {@code group} with the name the caller gives it (e.g. {@code "meta"}, {@code "p12"}).
  * Replication lag is {@code lastIndex - appliedIndex}: entries in this member's log not yet
  * applied to its state machine.
@@ -60,6 +61,30 @@ public final class RaftMetrics {
                 s.rewrittenBytes());
         w.counter("kvkit_raft_log_segments_deleted_total", "Segments deleted since the log was opened.", none,
                 s.deletedSegments());
+    }
+
+    /** The Raft transport's counters since start. */
+    public static void writeTo(MetricsWriter w, TransportStats s) {
+        Map<String, String> none = Map.of();
+        w.counter("kvkit_raft_transport_messages_sent_total", "Raft messages written to peer connections.", none, s.messagesSent());
+        w.counter("kvkit_raft_transport_frames_sent_total", "Frames written to peer connections.", none, s.framesSent());
+        w.counter("kvkit_raft_transport_sent_bytes_total", "Frame bytes written to peers, length prefixes included.", none,
+                s.bytesSent());
+        w.counter("kvkit_raft_transport_messages_received_total", "Raft messages received from peers.", none, s.messagesReceived());
+        w.counter("kvkit_raft_transport_frames_received_total", "Frames received from peers.", none, s.framesReceived());
+        w.counter("kvkit_raft_transport_received_bytes_total", "Frame bytes received from peers, length prefixes included.", none,
+                s.bytesReceived());
+        String dropped = "Raft messages the transport dropped, by why.";
+        w.counter("kvkit_raft_transport_dropped_total", dropped, Map.of("reason", "queue_full"), s.droppedQueueFull());
+        w.counter("kvkit_raft_transport_dropped_total", dropped, Map.of("reason", "oversized"), s.droppedOversized());
+        w.counter("kvkit_raft_transport_dropped_total", dropped, Map.of("reason", "unreachable"), s.droppedUnreachable());
+        w.counter("kvkit_raft_transport_dropped_total", dropped, Map.of("reason", "closed"), s.droppedClosed());
+        w.counter("kvkit_raft_transport_connect_failures_total", "Outbound peer connection attempts that failed.", none,
+                s.connectFailures());
+        w.counter("kvkit_raft_transport_connections_lost_total", "Established outbound peer connections that closed.", none,
+                s.connectionsLost());
+        w.counter("kvkit_raft_transport_inbound_rejected_total", "Inbound peer connections closed for a protocol error.", none,
+                s.inboundConnectionsRejected());
     }
 
     /** Each group's state, keyed by the {@code group} label to give it. */

@@ -5,6 +5,7 @@ import io.kvkit.raft.Role;
 import io.kvkit.raft.runtime.GroupStatus;
 import io.kvkit.raft.runtime.RaftNodeStats;
 import io.kvkit.raft.storage.SharedRaftLogStats;
+import io.kvkit.raft.transport.TransportStats;
 import io.kvkit.server.endpoint.CloseReason;
 import io.kvkit.server.endpoint.EndpointStats;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,7 @@ class ComponentMetricsTest {
         MetricsWriter w = new MetricsWriter();
         RaftMetrics.writeTo(w, new RaftNodeStats(3, 10, 11, 7, 20, 100, 1, 90, 2, 3, 50, 45, 1, 0, 1000, 1, 4, 3, 12));
         RaftMetrics.writeTo(w, new SharedRaftLogStats(3, 2, 4096, 2048, 9, 512, 1, 60));
+        RaftMetrics.writeTo(w, new TransportStats(100, 60, 9000, 90, 50, 8000, 1, 2, 3, 4, 5, 6, 7));
         RaftMetrics.writeTo(w, Map.of(
                 "p0", new GroupStatus(2, 1, Role.LEADER, 5, 1, 100, 95, 102, false),
                 "meta", new GroupStatus(1, 1, Role.FOLLOWER, 2, 3, 40, 40, 40, true)));
@@ -46,6 +48,10 @@ class ComponentMetricsTest {
         assertThat(f.get("kvkit_raft_log_fsyncs_total").value("kvkit_raft_log_fsyncs_total", Map.of())).isEqualTo(9);
         assertThat(f.get("kvkit_raft_messages_dropped_total").value("kvkit_raft_messages_dropped_total", Map.of("reason", "inbox_full")))
                 .isEqualTo(3);
+        assertThat(f.get("kvkit_raft_transport_dropped_total").value("kvkit_raft_transport_dropped_total", Map.of("reason", "closed")))
+                .isEqualTo(4);
+        assertThat(f.get("kvkit_raft_transport_sent_bytes_total").value("kvkit_raft_transport_sent_bytes_total", Map.of()))
+                .isEqualTo(9000);
         assertThat(f.get("kvkit_raft_group_apply_lag_entries").value("kvkit_raft_group_apply_lag_entries", Map.of("group", "p0")))
                 .isEqualTo(7);
         assertThat(f.get("kvkit_raft_group_role").value("kvkit_raft_group_role", Map.of("group", "p0", "role", "leader"))).isEqualTo(1);
