@@ -46,11 +46,16 @@ public final class MetricsWriter {
         final String help;
         final StringBuilder samples = new StringBuilder();
         final Set<String> labelSets = new HashSet<>();
+        /** The sample names this family writes. */
+        final String[] owned;
+        /** Whether it is in {@link #families}: only once its first sample passed every check. */
+        boolean registered;
 
-        Family(String name, Type type, String help) {
+        Family(String name, Type type, String help, String[] owned) {
             this.name = name;
             this.type = type;
             this.help = help;
+            this.owned = owned;
         }
     }
 
@@ -151,12 +156,8 @@ public final class MetricsWriter {
                         + ", which metric " + owner + " already writes");
             }
         }
-        for (String s : owned) {
-            sampleNames.put(s, name);
-        }
-        f = new Family(name, type, help);
-        families.put(name, f);
-        return f;
+        return new Family(name, type, help, owned); // registered by its first sample: a refused call leaves no trace
+
     }
 
     /** The label set as text ({@code a="x",b="y"}, sorted by name; empty for none), checked and unique in its family. */
@@ -190,7 +191,14 @@ public final class MetricsWriter {
         return (labels.isEmpty() ? "" : labels + ",") + "le=\"" + le + "\"";
     }
 
-    private static void sample(Family f, String sampleName, String labels, String value) {
+    private void sample(Family f, String sampleName, String labels, String value) {
+        if (!f.registered) {
+            f.registered = true;
+            families.put(f.name, f);
+            for (String s : f.owned) {
+                sampleNames.put(s, f.name);
+            }
+        }
         f.samples.append(sampleName);
         if (!labels.isEmpty()) {
             f.samples.append('{').append(labels).append('}');

@@ -193,6 +193,39 @@ class AdminEndpointTest {
     }
 
     @Test
+    void connectionsBeyondTheBoundAreClosedOnAccept() throws Exception {
+        List<RawHttp> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < AdminEndpoint.MAX_CONNECTIONS; i++) {
+                RawHttp c = new RawHttp(admin.localAddress());
+                open.add(c);
+                assertThat(c.get("/health").status()).isEqualTo(200); // accepted and registered
+            }
+            try (RawHttp extra = new RawHttp(admin.localAddress())) {
+                assertThat(extra.closedByServer()).isTrue();
+            }
+            open.removeFirst().close();
+            // a freed slot is usable again (the close is seen by the server asynchronously: retry briefly)
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (true) {
+                try (RawHttp again = new RawHttp(admin.localAddress())) {
+                    assertThat(again.get("/health").status()).isEqualTo(200);
+                    break;
+                } catch (java.io.IOException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(20);
+                }
+            }
+        } finally {
+            for (RawHttp c : open) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void aPortInUseIsAnErrorNamingHostAndPort() {
         int port = admin.localAddress().getPort();
         assertThatThrownBy(() -> AdminEndpoint.start("127.0.0.1", port, node))

@@ -111,6 +111,16 @@ class MetricsWriterTest {
     }
 
     @Test
+    void aRefusedCallLeavesNoTrace() {
+        MetricsWriter w = new MetricsWriter();
+        assertThatThrownBy(() -> w.gauge("kvkit_g", "G.", Map.of("bad-label", "1"), 1)).hasMessageContaining("bad label name");
+        assertThat(w.text()).isEmpty();
+        // the name is still free, with another type and help
+        w.counter("kvkit_g_total", "C.", Map.of(), 1).gauge("kvkit_g", "Another help.", Map.of(), 2);
+        assertThat(PrometheusText.parse(w.text()).get("kvkit_g").help).isEqualTo("Another help.");
+    }
+
+    @Test
     void histogramSnapshotRefusesBadShapes() {
         assertThatThrownBy(() -> new HistogramSnapshot(new double[]{1, 2}, new long[]{0, 0}, 0)).hasMessageContaining("needs 3");
         assertThatThrownBy(() -> new HistogramSnapshot(new double[]{2, 1}, new long[]{0, 0, 0}, 0)).hasMessageContaining("ascending");
