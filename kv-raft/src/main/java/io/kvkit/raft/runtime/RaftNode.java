@@ -229,6 +229,15 @@ public final class RaftNode implements AutoCloseable {
         return new TreeSet<>(handles.keySet());
     }
 
+    /**
+     * Whether this node has heard from node {@code peer} within the liveness timeout (true for
+     * itself). A peer of a hosted group that was never heard from counts as live until that
+     * timeout has passed since it was first watched.
+     */
+    public boolean isPeerLive(long peer) {
+        return liveness.isLive(peer);
+    }
+
     public long nodeId() {
         return config.nodeId();
     }

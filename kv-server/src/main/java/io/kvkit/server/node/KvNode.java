@@ -10,9 +10,11 @@ import io.kvkit.raft.runtime.RaftNode;
 import io.kvkit.raft.runtime.RaftNodeConfig;
 import io.kvkit.raft.netty.NettyTransport;
 import io.kvkit.raft.netty.NettyTransportOptions;
-import io.kvkit.raft.storage.RaftLogStore;
 import io.kvkit.raft.storage.SharedRaftLogOptions;
 import io.kvkit.raft.storage.SharedRaftLogStore;
+import io.kvkit.server.admin.AdminEndpoint;
+import io.kvkit.server.admin.RequestMetrics;
+import io.kvkit.server.admin.TimedRequestHandler;
 import io.kvkit.server.config.NodeConfig;
 import io.kvkit.server.endpoint.ClientEndpoint;
 import io.kvkit.server.endpoint.ClientEndpointOptions;
@@ -69,11 +71,13 @@ public final class KvNode implements AutoCloseable {
     private final Map<Integer, LocalPartition> partitions = new ConcurrentHashMap<>();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final AtomicBoolean closing = new AtomicBoolean();
-    private RaftLogStore store;
+    private SharedRaftLogStore store;
     private RaftNode raft;
     private PeerForwarder forwarder;
     private ExecutorService reads;
     private ClientEndpoint endpoint;
+    private AdminEndpoint admin;
+    private final RequestMetrics requestMetrics = new RequestMetrics();
     private ClusterView view;
     private RequestRouter router;
     private ScheduledExecutorService background;
@@ -167,12 +171,24 @@ public final class KvNode implements AutoCloseable {
         try {
             endpoint = ClientEndpoint.start(ClientEndpointOptions.defaults(config.listenHost(), self.clientPort(), id).withLimits(limits.toWire())
                     .withMaxInFlightPerConnection(config.maxInFlightPerConnection())
-                    .withIoThreads(config.clientIoThreads()), router);
+                    .withIoThreads(config.clientIoThreads()), new TimedRequestHandler(router, requestMetrics));
         } catch (RuntimeException e) {
             throw portProblem(e, "client", clientListen);
         }
 
-        // 6. upkeep
+        // 6. the admin port: /metrics, /status, /health (a member without one has admin port 0)
+        if (self.adminPort() != 0) {
+            InetSocketAddress adminListen = new InetSocketAddress(config.listenHost(), self.adminPort());
+            AdminObservations observations = new AdminObservations(id, view, partitions, raft, store, endpoint, requestMetrics,
+                    () -> !closing.get());
+            try {
+                admin = AdminEndpoint.start(config.listenHost(), self.adminPort(), observations);
+            } catch (RuntimeException e) {
+                throw portProblem(e, "admin", adminListen);
+            }
+        }
+
+        // 7. upkeep
         RoutesRefresher refresher = new RoutesRefresher(id, view, meta == null ? null : meta.machine(), bootstrap.metaMembers(), forwarder);
         TableReconciler reconciler = new TableReconciler(id, view, partitions.values(), router, refresher);
         background = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kv-node-upkeep").factory());
@@ -246,6 +262,11 @@ public final class KvNode implements AutoCloseable {
         return config.nodeId();
     }
 
+    /** The admin port's address, or null when this member has none. */
+    public InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.localAddress();
+    }
+
     public InetSocketAddress clientAddress() {
         return endpoint.localAddress();
     }
@@ -267,6 +288,7 @@ public final class KvNode implements AutoCloseable {
         }
         try {
             List<AutoCloseable> order = new ArrayList<>();
+            order.add(admin);
             if (background != null) {
                 order.add(background::shutdownNow);
             }

@@ -307,6 +307,33 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
         }
     }
 
+    /** The statistics of each engine of this replica: the system store as {@code _system}, then every table. */
+    public java.util.Map<String, io.kvkit.engine.api.EngineStats> engineStats() {
+        java.util.Map<String, io.kvkit.engine.api.EngineStats> out = new java.util.LinkedHashMap<>();
+        lock.readLock().lock();
+        try {
+            if (closed || system == null) {
+                return out;
+            }
+            out.put("_system", system.stats());
+            for (var e : new java.util.TreeMap<>(engines).entrySet()) {
+                out.put(e.getKey(), e.getValue().stats());
+            }
+        } catch (RuntimeException e) {
+            // an engine closed under a drop or restore: a scrape shows what it could read
+        } finally {
+            lock.readLock().unlock();
+        }
+        return out;
+    }
+
+    /** The engine name of each table of this replica. */
+    public java.util.Map<String, String> tableEngines() {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        catalog.tables().values().forEach(e -> out.put(e.info().getName(), e.info().getEngine()));
+        return out;
+    }
+
     /** The tables of this replica, by name. */
     public List<TableInfo> tables() {
         return catalog.tables().values().stream().map(TableCatalog.Entry::info).toList();

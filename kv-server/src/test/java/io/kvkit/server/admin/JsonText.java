@@ -11,7 +11,7 @@ import java.util.Map;
  * and strings, booleans and null themselves. Refused: raw control characters in strings, bad
  * escapes, leading zeros, trailing commas, anything after the value.
  */
-final class JsonText {
+public final class JsonText {
     private final String s;
     private int i;
 
@@ -19,7 +19,7 @@ final class JsonText {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         JsonText p = new JsonText(text);
         p.ws();
         Object v = p.value();

@@ -19,20 +19,20 @@ import java.util.regex.Pattern;
  * strictly ascending, cumulative counts non-decreasing, a {@code +Inf} bucket equal to
  * {@code _count}, and {@code _sum} and {@code _count} present for each label set.
  */
-final class PrometheusText {
+public final class PrometheusText {
     private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     private static final Pattern FLOAT = Pattern.compile("[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?");
     private static final Set<String> TYPES = Set.of("counter", "gauge", "histogram", "summary", "untyped");
 
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
-    static final class Family {
+    public static final class Family {
         final String name;
         String type;
         String help;
-        final List<Sample> samples = new ArrayList<>();
+        public final List<Sample> samples = new ArrayList<>();
 
         Family(String name) {
             this.name = name;
@@ -59,7 +59,7 @@ final class PrometheusText {
     }
 
     /** The families by name, in the order they appear. */
-    static Map<String, Family> parse(String text) {
+    public static Map<String, Family> parse(String text) {
         Map<String, Family> families = new LinkedHashMap<>();
         if (text.isEmpty()) {
             return families;

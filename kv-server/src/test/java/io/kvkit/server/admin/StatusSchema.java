@@ -6,7 +6,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The shape of the {@code /status} document: every field present, with its JSON type, and nothing else. */
-final class StatusSchema {
+public final class StatusSchema {
     private StatusSchema() {
     }
 
@@ -14,7 +14,7 @@ final class StatusSchema {
         return new java.util.HashSet<>(m.keySet());
     }
 
-    static void check(Map<?, ?> doc) {
+    public static void check(Map<?, ?> doc) {
         assertThat(keys(doc)).containsExactlyInAnyOrder("nodeId", "epoch", "serving", "nodes", "partitions", "tables");
         assertThat(doc.get("nodeId")).isInstanceOf(Long.class);
         assertThat(doc.get("epoch")).isInstanceOf(Long.class);
