@@ -9,8 +9,12 @@ import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,6 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>Order.</b> RESP has no request ids, so replies go out in command order: each command
  *   takes a slot at the tail of a queue when it starts; a reply fills its slot, and the filled
  *   slots at the head are written.</li>
+ *   <li><b>Effects in order, per key.</b> A command starts once the connection's earlier
+ *   commands on any of its keys have finished (see {@link #ordering}); commands on other keys
+ *   run concurrently, which is what makes a pipeline fast over Raft.</li>
  *   <li><b>Bounded memory.</b> At most {@code maxInFlightPerConnection} slots (commands executing
  *   or answered and waiting for an earlier one); at the bound, or while the socket's outbound
  *   buffer is over its high-water mark (a client that does not read), the socket is no longer
@@ -45,12 +52,21 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
     private static final class Slot {
         RespReply reply;
         boolean closeAfter;
+        /** Completes with the reply (null until the command starts). */
+        CompletableFuture<RespReply> future;
+        List<ByteBuffer> keys = List.of();
     }
+
+    /** Commands that look at every key: they wait for every earlier command, and later ones wait for them. */
+    private static final Set<String> BARRIERS = Set.of("scan", "dbsize", "info");
 
     private final RespEndpointOptions options;
     private final RespCommands commands;
     private final ArrayDeque<Slot> slots = new ArrayDeque<>();
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    /** The last started and unfinished command of each key, for per-key order. */
+    private final HashMap<ByteBuffer, CompletableFuture<RespReply>> lastByKey = new HashMap<>();
+    private CompletableFuture<RespReply> lastBarrier;
     private final Runnable flushTask = this::flush;
     private Channel channel;
     private EventLoop loop;
@@ -83,6 +99,7 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
         closing = true;
         waiting.clear();
         slots.clear();
+        lastByKey.clear();
         ctx.fireChannelInactive();
     }
 
@@ -156,29 +173,90 @@ final class RespConnection extends ChannelInboundHandlerAdapter {
         Slot slot = new Slot();
         slots.addLast(slot);
         if (msg instanceof RespProtocolError e) {
-            slot.reply = RespReply.error("ERR Protocol error: " + e.what());
             slot.closeAfter = true;
+            filled(slot, RespReply.error("ERR Protocol error: " + e.what()));
             return;
         }
         @SuppressWarnings("unchecked") List<byte[]> args = (List<byte[]>) msg;
-        if (RespCommands.lower(args.getFirst()).equals("quit")) {
-            slot.reply = RespReply.OK;
+        String name = RespCommands.lower(args.getFirst());
+        if (name.equals("quit")) {
             slot.closeAfter = true;
+            filled(slot, RespReply.OK);
             return;
         }
-        CompletableFuture<RespReply> reply = commands.execute(client, args);
+        CompletableFuture<?> before = ordering(slot, name, args);
+        CompletableFuture<RespReply> reply = before == null ? commands.execute(client, args)
+                : before.handle((v, e) -> null).thenComposeAsync(v -> commands.execute(client, args), loop);
+        slot.future = reply;
+        if (BARRIERS.contains(name)) {
+            lastBarrier = reply;
+        }
+        for (ByteBuffer k : slot.keys) {
+            lastByKey.put(k, reply);
+        }
         reply.whenComplete((r, err) -> {
             RespReply out = err != null ? RespReply.error("ERR INTERNAL: " + err) : r;
             if (loop.inEventLoop()) {
-                filled(slot, out);
+                finished(slot, out);
             } else {
                 try {
-                    loop.execute(() -> filled(slot, out));
+                    loop.execute(() -> finished(slot, out));
                 } catch (java.util.concurrent.RejectedExecutionException e) {
                     // the endpoint is closed: nobody to answer
                 }
             }
         });
+    }
+
+    /**
+     * What the command must wait for, so that a connection's commands take effect in order as
+     * they do in Redis (a pipelined SET then GET of a key reads the SET; pipelined INCRs count in
+     * order): the last unfinished command of each of its keys, and the last unfinished
+     * whole-keyspace command (SCAN, DBSIZE, INFO), which itself waits for every earlier command.
+     * Commands on different keys run concurrently. Null: nothing to wait for.
+     */
+    private CompletableFuture<?> ordering(Slot slot, String name, List<byte[]> args) {
+        List<CompletableFuture<?>> deps = new ArrayList<>();
+        if (lastBarrier != null && !lastBarrier.isDone()) {
+            deps.add(lastBarrier);
+        }
+        if (BARRIERS.contains(name)) {
+            for (Slot s : slots) {
+                if (s.future != null && !s.future.isDone()) {
+                    deps.add(s.future);
+                }
+            }
+        } else {
+            RespCommandSpec spec = RespCommandSpec.ALL.get(name);
+            if (spec != null && spec.firstKey() > 0 && spec.arityAccepts(args.size())) {
+                int last = spec.lastKey() < 0 ? args.size() + spec.lastKey() : Math.min(spec.lastKey(), args.size() - 1);
+                List<ByteBuffer> keys = new ArrayList<>();
+                for (int i = spec.firstKey(); i <= last; i += spec.step()) {
+                    ByteBuffer k = ByteBuffer.wrap(args.get(i));
+                    keys.add(k);
+                    CompletableFuture<RespReply> previous = lastByKey.get(k);
+                    if (previous != null && !previous.isDone()) {
+                        deps.add(previous);
+                    }
+                }
+                slot.keys = keys;
+            }
+        }
+        return switch (deps.size()) {
+            case 0 -> null;
+            case 1 -> deps.getFirst();
+            default -> CompletableFuture.allOf(deps.toArray(CompletableFuture[]::new));
+        };
+    }
+
+    private void finished(Slot slot, RespReply reply) {
+        for (ByteBuffer k : slot.keys) {
+            lastByKey.remove(k, slot.future);
+        }
+        if (lastBarrier == slot.future) {
+            lastBarrier = null;
+        }
+        filled(slot, reply);
     }
 
     private void filled(Slot slot, RespReply reply) {
