@@ -9,8 +9,9 @@ import java.util.HexFormat;
  *
  * <p>Text form: {@code "0"} is the start (and, returned, the end) as in Redis; otherwise
  * {@code <partition>:<last key in lowercase hex>}, e.g. {@code 5:6b6579} (an empty hex part: the
- * start of that partition). Clients treat cursors as opaque strings; redis-cli's {@code --scan}
- * mode, which parses them as numbers, does not work with these (interactive SCAN does).
+ * start of that partition). Clients treat cursors as opaque strings (Jedis, Lettuce, and
+ * redis-cli 7 both interactively and with {@code --scan}); a client that parses cursors as
+ * numbers cannot use these.
  */
 record RespScanCursor(int partition, byte[] after) {
     static final RespScanCursor START = new RespScanCursor(0, null);

@@ -19,7 +19,8 @@
  *   <li><b>MSET is atomic per partition only</b> (one batch per partition): unlike Redis, a
  *       reader may see part of an MSET whose keys span partitions.</li>
  *   <li>SCAN walks partitions 0..Q-1 in key order; the cursor is {@code <partition>:<last key in hex>}
- *       (opaque to clients; redis-cli's numeric {@code --scan} mode does not take it).</li>
+ *       (opaque to clients: Jedis, Lettuce and redis-cli 7, {@code --scan} included, pass it back
+ *       as a string; a client that parses cursors as numbers cannot use it).</li>
  *   <li>DBSIZE and INFO's keyspace section count keys with a keys-only scan of every partition:
  *       their cost grows with the data.</li>
  *   <li>A request that fails answers {@code -ERR <status code>: <message>} (e.g.
