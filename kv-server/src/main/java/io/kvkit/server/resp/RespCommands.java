@@ -339,11 +339,20 @@ final class RespCommands {
             return done(wrongArity("mset"));
         }
         int pairs = (a.size() - 1) / 2;
+        // a key given twice: only its last value is written (the batches of one partition may run
+        // concurrently, so an earlier pair in another batch could otherwise land last)
+        Map<java.nio.ByteBuffer, Integer> lastPair = new java.util.HashMap<>();
+        for (int i = 0; i < pairs; i++) {
+            lastPair.put(java.nio.ByteBuffer.wrap(a.get(1 + 2 * i)), i);
+        }
         List<List<Integer>> batches = new ArrayList<>();
         for (List<Integer> inPartition : byPartition(pairs, i -> a.get(1 + 2 * i)).values()) {
             List<Integer> batch = new ArrayList<>();
             long bytes = 0;
             for (int i : inPartition) {
+                if (lastPair.get(java.nio.ByteBuffer.wrap(a.get(1 + 2 * i))) != i) {
+                    continue;
+                }
                 long size = a.get(1 + 2 * i).length + a.get(2 + 2 * i).length;
                 if (!batch.isEmpty() && (batch.size() >= MAX_BATCH_OPERATIONS || bytes + size > MAX_BATCH_BYTES)) {
                     batches.add(batch);
@@ -353,7 +362,9 @@ final class RespCommands {
                 batch.add(i);
                 bytes += size;
             }
-            batches.add(batch);
+            if (!batch.isEmpty()) {
+                batches.add(batch);
+            }
         }
         return inWindows(c, batches.size(), b -> {
             List<Integer> pairsOfBatch = batches.get(b);

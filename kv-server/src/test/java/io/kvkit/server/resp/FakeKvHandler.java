@@ -41,8 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * applied before answers its remembered reply; an unknown client without {@code open} answers
  * SESSION_EXPIRED). Faults: {@link #notLeaderNext} answers NOT_LEADER without executing,
  * {@link #timeoutAfterApplyNext} applies a write and then answers TIMEOUT (the retry must not
- * apply it again). Answers complete on {@code offLoop} for every odd request id unless
- * {@code offLoop} is null.
+ * apply it again). Requests of odd id are executed later on {@code offLoop} (so concurrent
+ * requests apply and answer out of order) unless {@code offLoop} is null.
  */
 final class FakeKvHandler implements RequestHandler {
     static final int MAX_KEY_BYTES = 16 * 1024;
@@ -90,11 +90,11 @@ final class FakeKvHandler implements RequestHandler {
         if (keepLog) {
             log.add(r);
         }
-        Response out = answer(r).toBuilder().setRequestId(r.getRequestId()).build();
         if (offLoop != null && (r.getRequestId() & 1) == 1) {
-            return CompletableFuture.supplyAsync(() -> out, offLoop);
+            // executed later on another thread: concurrent requests apply in any order, as on a cluster
+            return CompletableFuture.supplyAsync(() -> answer(r).toBuilder().setRequestId(r.getRequestId()).build(), offLoop);
         }
-        return CompletableFuture.completedFuture(out);
+        return CompletableFuture.completedFuture(answer(r).toBuilder().setRequestId(r.getRequestId()).build());
     }
 
     private synchronized Response answer(Request r) {

@@ -105,6 +105,24 @@ class RespEndpointTest {
     }
 
     @Test
+    void anMsetSplitIntoSeveralBatchesPerPartitionStillLeavesTheLastValueOfARepeatedKey() {
+        try (RespTestClient c = client()) {
+            for (int round = 0; round < 5; round++) {
+                List<String> words = new ArrayList<>(List.of("MSET", "dup", "first-" + round));
+                String filler = "f".repeat(64 * 1024);
+                for (int i = 0; i < 160; i++) { // about 10 MiB: more than one 1 MiB batch per partition
+                    words.add("filler" + i);
+                    words.add(filler);
+                }
+                words.add("dup");
+                words.add("last-" + round);
+                assertThat(c.call(words.toArray(String[]::new))).isEqualTo("OK");
+                assertThat(c.call("GET", "dup")).isEqualTo("last-" + round);
+            }
+        }
+    }
+
+    @Test
     void connectionAndServerCommands() {
         try (RespTestClient c = client(); RespTestClient other = client()) {
             assertThat(c.call("CLIENT", "GETNAME")).isNull();
