@@ -10,7 +10,8 @@ import io.netty.channel.EventLoop;
 final class RespClient {
     final long id;
     final EventLoop loop;
-    final RespSession session;
+    /** Replaced by a fresh one when a partition has forgotten it (SESSION_EXPIRED); on the loop only. */
+    RespSession session;
     volatile String name;
     volatile boolean closed;
 

@@ -654,25 +654,57 @@ final class RespCommands {
 
     /** A write of {@code key}'s partition under the connection's session (one seq, kept across retries). */
     private CompletableFuture<Response> write(RespClient c, byte[] key, Request.Builder r) {
-        int p = partitioner.partitionOf(key);
-        long seq = c.session.begin();
-        r.setRequestId(requestIds.incrementAndGet()).setSession(c.session.toWire(seq, p));
-        return call(c, r.build()).whenComplete((resp, err) -> {
-            c.session.end(seq);
-            if (resp != null && resp.getStatus().getCode() == StatusCode.OK) {
-                c.session.answered(p);
+        CompletableFuture<Response> result = new CompletableFuture<>();
+        onLoop(c, () -> writeUnder(c, partitioner.partitionOf(key), r, true, result));
+        return result.thenApply(RespCommands::ok);
+    }
+
+    /**
+     * On the loop. A partition that forgot the session (the connection was idle there for long,
+     * or the session table's bounds evicted it) answers SESSION_EXPIRED without executing. If
+     * that is the answer to the first attempt, nothing was applied: the connection takes a fresh
+     * session and the command is sent once more under it. After a retry the first attempt may
+     * have applied, so the error goes to the client.
+     */
+    private void writeUnder(RespClient c, int p, Request.Builder r, boolean mayRenew, CompletableFuture<Response> result) {
+        RespSession session = c.session;
+        long seq = session.begin();
+        Request request = r.setRequestId(requestIds.incrementAndGet()).setSession(session.toWire(seq, p)).build();
+        int[] attempts = new int[1];
+        call(c, request, attempts).whenComplete((resp, err) -> {
+            session.end(seq);
+            if (err != null) {
+                result.completeExceptionally(err);
+                return;
             }
-        }).thenApply(RespCommands::ok);
+            StatusCode code = resp.getStatus().getCode();
+            if (code == StatusCode.OK) {
+                session.answered(p);
+            } else if (code == StatusCode.SESSION_EXPIRED && attempts[0] == 1 && mayRenew && !c.closed) {
+                if (c.session == session) {
+                    c.session = RespSession.random();
+                }
+                writeUnder(c, p, r, false, result);
+                return;
+            }
+            result.complete(resp);
+        });
     }
 
     /** Sends {@code request} (on the connection's loop), retrying NOT_LEADER, UNAVAILABLE and TIMEOUT answers. */
     private CompletableFuture<Response> call(RespClient c, Request request) {
+        return call(c, request, new int[1]);
+    }
+
+    /** As {@link #call(RespClient, Request)}; {@code attempts[0]} says how many attempts were made. */
+    private CompletableFuture<Response> call(RespClient c, Request request, int[] attempts) {
         CompletableFuture<Response> result = new CompletableFuture<>();
-        onLoop(c, () -> attempt(c, request, 1, result));
+        onLoop(c, () -> attempt(c, request, 1, result, attempts));
         return result;
     }
 
-    private void attempt(RespClient c, Request request, int n, CompletableFuture<Response> result) {
+    private void attempt(RespClient c, Request request, int n, CompletableFuture<Response> result, int[] attempts) {
+        attempts[0] = n;
         if (c.closed) {
             result.completeExceptionally(new Refused("ERR the connection is closed"));
             return;
@@ -699,7 +731,7 @@ final class RespCommands {
             }
             if (RETRYABLE.contains(resp.getStatus().getCode()) && n < MAX_ATTEMPTS && !c.closed) {
                 try {
-                    c.loop.schedule(() -> attempt(c, request, n + 1, result), backoffMillis(n), TimeUnit.MILLISECONDS);
+                    c.loop.schedule(() -> attempt(c, request, n + 1, result, attempts), backoffMillis(n), TimeUnit.MILLISECONDS);
                     return;
                 } catch (RejectedExecutionException e) {
                     // shutting down: answer what we have

@@ -8,7 +8,8 @@ import java.util.TreeSet;
 
 /**
  * The exactly-once session of one RESP connection (kvkit.proto's {@code Session}): a random
- * non-zero client id for the connection's lifetime, a seq per write command (a retry of the
+ * non-zero client id (replaced by a fresh session when a partition answers SESSION_EXPIRED to a
+ * first attempt, see {@code RespCommands}), a seq per write command (a retry of the
  * command reuses it), {@code first_incomplete_seq} = the lowest seq not yet answered, and
  * {@code open} until the command's partition has answered this client id once (the partition
  * then knows the session; a partition that never answered needs {@code open} to create it).

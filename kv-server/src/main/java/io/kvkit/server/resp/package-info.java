@@ -14,7 +14,9 @@
  *   <li>Every key is on the {@code default} table. Reads are LINEARIZABLE.</li>
  *   <li>Writes carry the connection's session (a random client id per connection, a seq per
  *       write command); NOT_LEADER, UNAVAILABLE and TIMEOUT answers are retried with the same
- *       seq, so a retried SET or INCR applies once.</li>
+ *       seq, so a retried SET or INCR applies once. A partition that forgot the session answers
+ *       SESSION_EXPIRED: on a first attempt (nothing applied) the connection takes a fresh
+ *       session and resends; after a retry the outcome is unknown and the client gets the error.</li>
  *   <li>Read-modify-write commands are compare-and-set loops.</li>
  *   <li><b>MSET is atomic per partition only</b> (one batch per partition): unlike Redis, a
  *       reader may see part of an MSET whose keys span partitions.</li>

@@ -71,6 +71,12 @@ final class FakeKvHandler implements RequestHandler {
         }
     }
 
+    /** Forgets every session, as a partition does after a client idled for too long. */
+    synchronized void forgetSessions() {
+        knownSessions.clear();
+        applied.clear();
+    }
+
     int partitionOf(byte[] key) {
         return partitioner.partitionOf(key);
     }

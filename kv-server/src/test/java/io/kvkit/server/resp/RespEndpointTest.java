@@ -285,6 +285,23 @@ class RespEndpointTest {
     }
 
     @Test
+    void aForgottenSessionIsReplacedAndTheCommandResentWhenNothingCanHaveApplied() {
+        node.keepLog = true;
+        try (RespTestClient c = client()) {
+            assertThat(c.call("SET", "s", "1")).isEqualTo("OK");
+            node.forgetSessions(); // the partition answers SESSION_EXPIRED to the next write (open = false)
+            assertThat(c.call("INCR", "s")).isEqualTo(2L);
+            assertThat(c.call("GET", "s")).isEqualTo("2");
+        }
+        List<io.kvkit.client.proto.Request> writes = node.log.stream().filter(io.kvkit.client.proto.Request::hasSession).toList();
+        long first = writes.getFirst().getSession().getClientId();
+        long last = writes.getLast().getSession().getClientId();
+        assertThat(last).as("a fresh session after SESSION_EXPIRED").isNotEqualTo(first).isNotZero();
+        assertThat(writes.getLast().getSession().getOpen()).isTrue();
+        assertThat(writes.getLast().getSession().getSeq()).isEqualTo(1);
+    }
+
+    @Test
     void nodeErrorsBecomeErrReplies() {
         try (RespTestClient c = client()) {
             String big = "x".repeat(FakeKvHandler.MAX_VALUE_BYTES + 1);
