@@ -13,6 +13,8 @@ import io.kvkit.raft.netty.NettyTransportOptions;
 import io.kvkit.raft.storage.SharedRaftLogOptions;
 import io.kvkit.raft.storage.SharedRaftLogStore;
 import io.kvkit.server.admin.AdminEndpoint;
+import io.kvkit.server.resp.RespEndpoint;
+import io.kvkit.server.resp.RespEndpointOptions;
 import io.kvkit.server.admin.RequestMetrics;
 import io.kvkit.server.admin.TimedRequestHandler;
 import io.kvkit.server.config.NodeConfig;
@@ -77,6 +79,7 @@ public final class KvNode implements AutoCloseable {
     private ExecutorService reads;
     private ClientEndpoint endpoint;
     private AdminEndpoint admin;
+    private RespEndpoint resp;
     private final RequestMetrics requestMetrics = new RequestMetrics();
     private ClusterView view;
     private RequestRouter router;
@@ -188,7 +191,19 @@ public final class KvNode implements AutoCloseable {
             }
         }
 
-        // 7. upkeep
+        // 7. the RESP2 port for Redis tools (a member without one has resp port 0)
+        if (self.respPort() != 0) {
+            InetSocketAddress respListen = new InetSocketAddress(config.listenHost(), self.respPort());
+            try {
+                resp = RespEndpoint.start(RespEndpointOptions.defaults(config.listenHost(), self.respPort(), id)
+                        .withMaxBulkBytes(config.maxValueBytes() + 1024), new TimedRequestHandler(router, requestMetrics),
+                        bootstrap.partitionCount());
+            } catch (RuntimeException e) {
+                throw portProblem(e, "resp", respListen);
+            }
+        }
+
+        // 8. upkeep
         RoutesRefresher refresher = new RoutesRefresher(id, view, meta == null ? null : meta.machine(), bootstrap.metaMembers(), forwarder);
         TableReconciler reconciler = new TableReconciler(id, view, partitions.values(), router, refresher);
         background = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kv-node-upkeep").factory());
@@ -262,6 +277,11 @@ public final class KvNode implements AutoCloseable {
         return config.nodeId();
     }
 
+    /** The RESP port's address, or null when this member has none. */
+    public InetSocketAddress respAddress() {
+        return resp == null ? null : resp.localAddress();
+    }
+
     /** The admin port's address, or null when this member has none. */
     public InetSocketAddress adminAddress() {
         return admin == null ? null : admin.localAddress();
@@ -289,6 +309,7 @@ public final class KvNode implements AutoCloseable {
         try {
             List<AutoCloseable> order = new ArrayList<>();
             order.add(admin);
+            order.add(resp);
             if (background != null) {
                 order.add(background::shutdownNow);
             }

@@ -24,7 +24,7 @@ final class InProcessCluster implements AutoCloseable {
     InProcessCluster(Path dir, int n, int partitions, int replication, int metaReplicas, String engine) {
         List<NodeConfig.Member> members = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            members.add(new NodeConfig.Member(i, "127.0.0.1", freePort(), freePort(), freePort(), 0));
+            members.add(new NodeConfig.Member(i, "127.0.0.1", freePort(), freePort(), freePort(), freePort()));
         }
         configs = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
