@@ -207,9 +207,44 @@ public final class KvCli {
     }
 
     @Command(name = "status", description = "Nodes, ring epoch, partitions with their replicas and leaders.")
-    int status() {
+    int status(@Option(names = "--watch", arity = "0..1", fallbackValue = "1", paramLabel = "SECONDS",
+                       description = "print the view again every SECONDS (default 1) until interrupted") Integer watchSeconds,
+               @Option(names = "--count", paramLabel = "N", defaultValue = "0",
+                       description = "with --watch: stop after N views (0 = until interrupted)") int count) {
+        if (watchSeconds == null) {
+            return call(client -> {
+                out().print(TopologyText.status(client.refreshTopology()));
+                return 0;
+            });
+        }
+        if (watchSeconds < 1 || count < 0) {
+            err().println("error: --watch takes a whole number of seconds >= 1 and --count a number >= 0 (got "
+                    + watchSeconds + " and " + count + ")");
+            return EXIT_USAGE;
+        }
         return call(client -> {
-            out().print(TopologyText.status(client.refreshTopology()));
+            boolean terminal = System.console() != null;
+            for (int view = 1; count == 0 || view <= count; view++) {
+                if (terminal) {
+                    out().print("\033[H\033[2J"); // home and clear: a live view, like watch(1)
+                }
+                out().println("kv cli status --watch " + watchSeconds + "   " + java.time.LocalTime.now().withNano(0));
+                try {
+                    out().print(TopologyText.status(client.refreshTopology()));
+                } catch (KvException e) {
+                    out().println(errorLine(e)); // a view of an unreachable cluster is still a view
+                }
+                out().flush();
+                if (count != 0 && view == count) {
+                    break;
+                }
+                try {
+                    Thread.sleep(watchSeconds * 1000L);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             return 0;
         });
     }
