@@ -108,7 +108,8 @@ public final class ClusterCommand {
         } catch (IllegalStateException e) {
             // do not leave half a cluster behind
             cluster.stopAll();
-            throw e;
+            throw new IllegalStateException(e.getMessage() + "\n(every node of " + d + " is stopped again; `kv cluster start` retries, "
+                    + "`kv cluster stop --clean` deletes the cluster)", e);
         }
         out.println("cluster running; client endpoints: " + cluster.endpoints());
         out.println("  try: ./kv cli put hello world && ./kv cli get hello;  ./kv cluster status;  ./kv cluster stop [--clean]");
