@@ -810,7 +810,16 @@ final class GroupReplica {
         long every = config.snapshotEveryEntries();
         if (every > 0 && applied - lastSnapshotIndex >= every) {
             lastSnapshotIndex = applied;
-            byte[] data = stateMachine.snapshot();
+            byte[] data;
+            try {
+                data = stateMachine.snapshot();
+            } catch (RuntimeException e) {
+                // taking a snapshot does not change the state: skip this compaction, keep the
+                // log, and try again after another snapshotEveryEntries (the member stays up)
+                node.log().log(System.Logger.Level.WARNING, "group " + groupId + " on node " + node.nodeId()
+                        + ": the snapshot at index " + applied + " failed, so the log is not compacted this time: " + e, e);
+                return;
+            }
             post(() -> compact(applied, data));
         }
     }

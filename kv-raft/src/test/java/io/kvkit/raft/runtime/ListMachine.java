@@ -15,6 +15,8 @@ class ListMachine implements GroupStateMachine {
     private int restores;
     /** While non-null, apply waits for it: lets a test hold a member's state machine behind. */
     volatile CountDownLatch gate;
+    /** While true, snapshot() fails, as a machine whose state is too large for one in-memory snapshot does. */
+    volatile boolean failSnapshots;
 
     @Override
     public byte[] apply(long index, byte[] command) {
@@ -41,6 +43,9 @@ class ListMachine implements GroupStateMachine {
 
     @Override
     public synchronized byte[] snapshot() {
+        if (failSnapshots) {
+            throw new IllegalStateException("test: this snapshot does not fit in memory");
+        }
         return String.join("\n", items).getBytes(StandardCharsets.UTF_8);
     }
 

@@ -145,6 +145,27 @@ class RaftNodeTest {
         }
     }
 
+    /** A snapshot that fails (e.g. too large for memory) skips that compaction; the group keeps serving. */
+    @Test
+    void aFailingSnapshotKeepsTheLogAndTheGroupServes() {
+        try (RuntimeCluster c = new RuntimeCluster(3, 17, cfg -> cfg.withSnapshotEveryEntries(10))) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "first");
+            for (long n : c.nodes.keySet()) {
+                c.machine(n, G).failSnapshots = true;
+            }
+            for (int i = 0; i < 60; i++) {
+                c.proposeUntilAcked(G, "after-" + i);
+            }
+            long leader = c.awaitLeader(G);
+            for (long n : c.nodes.keySet()) {
+                assertThat(c.nodes.get(n).stats().snapshotsCreated()).as("snapshots made on node %d", n).isZero();
+                await("node " + n + " to apply everything", () -> c.machine(n, G).items().contains("after-59"));
+            }
+            assertThat(c.group(leader, G).status().role()).isEqualTo(Role.LEADER);
+        }
+    }
+
     @Test
     void aPartitionedFollowerIsCaughtUpBySnapshotAfterCompaction() {
         try (RuntimeCluster c = new RuntimeCluster(3, 15, cfg -> cfg.withSnapshotEveryEntries(20))) {
