@@ -1,5 +1,6 @@
 package io.kvkit.server.admin;
 
+import io.kvkit.server.endpoint.ListenFailure;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -133,13 +134,7 @@ public final class AdminEndpoint implements AutoCloseable {
                     .bind(host, port).syncUninterruptibly().channel();
         } catch (Exception e) { // bind() rethrows the checked BindException undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
-            String message = "the admin endpoint of node " + node.nodeId() + " cannot listen on " + where + ": " + e.getMessage();
-            if (e instanceof BindException || String.valueOf(e.getMessage()).contains("Address already in use")) {
-                BindException named = new BindException(message);
-                named.initCause(e);
-                throw new UncheckedIOException(message + " (is another process using the port?)", named);
-            }
-            throw new UncheckedIOException(message, e instanceof IOException ioe ? ioe : new IOException(e));
+            throw ListenFailure.of("the admin endpoint of node " + node.nodeId(), where, e);
         }
         AdminEndpoint endpoint = new AdminEndpoint(node.nodeId(), group, server, connections);
         LOG.info("admin endpoint of node {} listening on {}", node.nodeId(), endpoint.localAddress());

@@ -22,7 +22,6 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -119,14 +118,7 @@ public final class ClientEndpoint implements AutoCloseable {
                     .bind(options.host(), options.port()).syncUninterruptibly().channel();
         } catch (Exception e) { // bind() rethrows the checked BindException undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
-            String message = "the client endpoint of node " + options.nodeId() + " cannot listen on " + where + ": " + e.getMessage();
-            // NIO throws a BindException; epoll a NativeIoException saying the same
-            if (e instanceof BindException || String.valueOf(e.getMessage()).contains("Address already in use")) {
-                BindException named = new BindException(message);
-                named.initCause(e);
-                throw new UncheckedIOException(message + " (is another process using the port?)", named);
-            }
-            throw new UncheckedIOException(message, e instanceof IOException ioe ? ioe : new IOException(e));
+            throw ListenFailure.of("the client endpoint of node " + options.nodeId(), where, e);
         }
         ClientEndpoint endpoint = new ClientEndpoint(options, group, server, connections, counters);
         LOG.info("client endpoint of node {} listening on {} ({}, {} I/O threads)", options.nodeId(), endpoint.localAddress(),

@@ -1,5 +1,6 @@
 package io.kvkit.server.resp;
 
+import io.kvkit.server.endpoint.ListenFailure;
 import io.kvkit.server.endpoint.RequestHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -23,7 +24,6 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -99,13 +99,7 @@ public final class RespEndpoint implements AutoCloseable {
                     .bind(options.host(), options.port()).syncUninterruptibly().channel();
         } catch (Exception e) { // bind() rethrows the checked BindException undeclared
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
-            String message = "the RESP endpoint of node " + options.nodeId() + " cannot listen on " + where + ": " + e.getMessage();
-            if (e instanceof BindException || String.valueOf(e.getMessage()).contains("Address already in use")) {
-                BindException named = new BindException(message);
-                named.initCause(e);
-                throw new UncheckedIOException(message + " (is another process using the port?)", named);
-            }
-            throw new UncheckedIOException(message, e instanceof IOException ioe ? ioe : new IOException(e));
+            throw ListenFailure.of("the RESP endpoint of node " + options.nodeId(), where, e);
         }
         RespEndpoint endpoint = new RespEndpoint(options, group, server, connections, commands);
         commands.listeningPort = endpoint.localAddress().getPort();
