@@ -127,12 +127,11 @@ public final class RaftKvClient implements AutoCloseable {
         }
         send(node, req).whenComplete((r, err) -> {
             if (err != null) {
-                // the request may have reached the node: only a refused connection is safe to redirect
-                boolean notSent = err instanceof IOException && err.getMessage() != null && err.getMessage().startsWith("connect");
-                if (notSent) {
+                // the request may have reached the node: only one that was certainly never sent is safe to redirect
+                if (err instanceof NotSentException) {
                     retryLater(req, nextNode(node), redirects, result);
                 } else {
-                    result.completeExceptionally(new KvException("request to node " + node + " failed: " + err, !notSent));
+                    result.completeExceptionally(new KvException("request to node " + node + " failed: " + err, true));
                 }
                 return;
             }
@@ -191,13 +190,13 @@ public final class RaftKvClient implements AutoCloseable {
             if (err != null) {
                 connections.remove(node);
                 connectFailedAt.put(node, System.nanoTime());
-                response.completeExceptionally(new IOException("connect to node " + node + " failed: " + err.getMessage()));
+                response.completeExceptionally(new NotSentException("connect to node " + node + " failed: " + err.getMessage()));
                 return;
             }
             c.pending.put(req.id(), response);
             if (!c.channel.isActive()) { // lost between lookup and now: its handler may have drained already
                 c.pending.remove(req.id());
-                response.completeExceptionally(new IOException("connect to node " + node + " failed: connection closed"));
+                response.completeExceptionally(new NotSentException("connection to node " + node + " closed before the request was written"));
                 return;
             }
             c.channel.writeAndFlush(ClientProtocol.encode(c.channel.alloc(), req)).addListener(f -> {
@@ -208,6 +207,17 @@ public final class RaftKvClient implements AutoCloseable {
             });
         });
         return response;
+    }
+
+    /**
+     * The request never left this client (the connection could not be made, or was gone before the
+     * write), so no node can have executed it. A type rather than a message test: "connection ...
+     * lost" (in flight, outcome unknown) once passed for "connect ... failed" and was retried.
+     */
+    private static final class NotSentException extends IOException {
+        NotSentException(String message) {
+            super(message);
+        }
     }
 
     /** One pipelined connection and the requests in flight on it. */
