@@ -11,6 +11,7 @@ import io.kvkit.raft.RaftOptions;
 import io.kvkit.raft.ReadOnlyMode;
 import io.kvkit.raft.ReadState;
 import io.kvkit.raft.Ready;
+import io.kvkit.raft.TestHooks;
 import io.kvkit.raft.storage.MemoryRaftLogStorage;
 
 import java.nio.charset.StandardCharsets;
@@ -38,12 +39,24 @@ final class ScenarioEnv {
         RaftCore core;
         final List<String> applied = new ArrayList<>();
 
-        Node(long id, RaftOptions opts, MemoryRaftLogStorage storage) {
+        Node(long id, RaftOptions opts, MemoryRaftLogStorage storage, Set<String> disabledRules) {
             this.id = id;
             this.opts = opts;
             this.storage = storage;
             this.core = new RaftCore(opts, storage, 0);
+            TestHooks.disable(core, disabledRules);
         }
+    }
+
+    /** Safety rules switched off in every core this interpreter makes (mutation tests only). */
+    private final Set<String> disabledRules;
+
+    ScenarioEnv() {
+        this(Set.of());
+    }
+
+    ScenarioEnv(Set<String> disabledRules) {
+        this.disabledRules = Set.copyOf(disabledRules);
     }
 
     private final TreeMap<Long, Node> nodes = new TreeMap<>();
@@ -126,6 +139,7 @@ final class ScenarioEnv {
             case "crash-restart" -> {
                 Node n = node(pos, 0);
                 n.core = new RaftCore(n.opts, n.storage, n.storage.snapshot().index());
+                TestHooks.disable(n.core, disabledRules);
                 out.append("node ").append(n.id).append(" restarted: ").append(n.core).append('\n');
             }
             default -> throw new IllegalArgumentException("unknown command '" + cmd + "'");
@@ -166,7 +180,7 @@ final class ScenarioEnv {
                     .withMaxInflightMessages(Integer.parseInt(kv.getOrDefault("max-inflight", "256")))
                     .withRandomSeed(id);
             MemoryRaftLogStorage st = cs.isMember(id) ? MemoryRaftLogStorage.bootstrap(cs) : new MemoryRaftLogStorage();
-            Node n = new Node(id, o, st);
+            Node n = new Node(id, o, st, disabledRules);
             nodes.put(id, n);
             out.append("node ").append(id).append(cs.isMember(id) ? ": " + cs : ": empty").append('\n');
         }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ScenarioTest {
 
-    private static Path dir() {
+    static Path dir() {
         String d = System.getProperty("kvkit.raft.scenarioDir", "src/test/resources/scenarios");
         return Path.of(d);
     }
@@ -50,10 +51,23 @@ class ScenarioTest {
     }
 
     static void runFile(Path file) throws IOException {
+        boolean rewrite = Boolean.getBoolean("kvkit.raft.rewrite");
+        List<String> mismatches = run(file, Set.of(), rewrite);
+        if (rewrite) {
+            return;
+        }
+        assertThat(mismatches).as("scenario output differs (rerun with -Dkvkit.raft.rewrite=true and review the diff)")
+                .isEmpty();
+    }
+
+    /**
+     * Replays {@code file} with the given safety rules switched off in every core and returns the
+     * blocks whose output differs from the script's (or, with {@code rewrite}, rewrites the script).
+     */
+    static List<String> run(Path file, Set<String> disabledRules, boolean rewrite) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         List<Block> blocks = parse(lines, file);
-        boolean rewrite = Boolean.getBoolean("kvkit.raft.rewrite");
-        ScenarioEnv env = new ScenarioEnv();
+        ScenarioEnv env = new ScenarioEnv(disabledRules);
         StringBuilder rewritten = new StringBuilder();
         List<String> mismatches = new ArrayList<>();
         for (Block b : blocks) {
@@ -88,10 +102,8 @@ class ScenarioTest {
         if (rewrite) {
             String text = rewritten.toString();
             Files.writeString(file, text.endsWith("\n\n") ? text.substring(0, text.length() - 1) : text, StandardCharsets.UTF_8);
-            return;
         }
-        assertThat(mismatches).as("scenario output differs (rerun with -Dkvkit.raft.rewrite=true and review the diff)")
-                .isEmpty();
+        return mismatches;
     }
 
     private static List<Block> parse(List<String> lines, Path file) {
