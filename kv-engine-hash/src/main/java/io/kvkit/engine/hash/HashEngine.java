@@ -96,6 +96,8 @@ public final class HashEngine implements StorageEngine {
     private final ReentrantLock syncLock = new ReentrantLock();
     private final Object closeMonitor = new Object();
     private volatile Throwable halted;
+    /** Set by tests: every log fsync fails with it, as a disk returning EIO would (PITFALLS #21). */
+    private volatile IOException injectedForceFailure;
     private volatile boolean closed;
     private volatile boolean stopping;
     private final Thread maintenance;
@@ -743,7 +745,7 @@ public final class HashEngine implements StorageEngine {
             for (LogSegment s : writers) {
                 long to = s.end;
                 try {
-                    s.force(s.forcedUpTo, to);
+                    force(s, s.forcedUpTo, to);
                 } catch (IllegalStateException e) {
                     if (s.isMapped()) {
                         throw e;
@@ -762,6 +764,19 @@ public final class HashEngine implements StorageEngine {
         } finally {
             syncLock.unlock();
         }
+    }
+
+    private void force(LogSegment s, long from, long to) {
+        IOException injected = injectedForceFailure;
+        if (injected != null && to > from) {
+            throw new UncheckedIOException(injected);
+        }
+        s.force(from, to);
+    }
+
+    /** Tests only: makes every later log fsync fail with {@code e} (null: they succeed again). */
+    void failForcesForTests(IOException e) {
+        injectedForceFailure = e;
     }
 
     private void forceSealedSegments() {
@@ -1253,9 +1268,9 @@ public final class HashEngine implements StorageEngine {
         if (out.sealed) {
             return;
         }
-        out.force(LogSegment.HEADER_BYTES, out.end);
+        force(out, LogSegment.HEADER_BYTES, out.end);
         out.writeSeal(out.end, 0);
-        out.force(out.end, out.end + LogSegment.RECORD_HEADER_BYTES);
+        force(out, out.end, out.end + LogSegment.RECORD_HEADER_BYTES);
         out.end += LogSegment.RECORD_HEADER_BYTES;
         out.forcedUpTo = out.end;
         out.sealed = true;
