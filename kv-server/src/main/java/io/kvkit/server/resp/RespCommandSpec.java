@@ -53,6 +53,7 @@ record RespCommandSpec(String name, int arity, List<String> flags, int firstKey,
         add(m, "info", -1, List.of("loading", "stale"), 0, 0, 0);
         add(m, "command", -1, List.of("loading", "stale"), 0, 0, 0);
         add(m, "client", -2, List.of("loading", "stale"), 0, 0, 0);
+        add(m, "config", -2, List.of("admin", "noscript", "loading", "stale"), 0, 0, 0);
         add(m, "hello", -1, List.of("noscript", "loading", "stale", "fast"), 0, 0, 0);
         add(m, "select", 2, c, 0, 0, 0);
         add(m, "quit", -1, List.of("loading", "stale", "fast"), 0, 0, 0);

@@ -194,6 +194,7 @@ final class RespCommands {
             case "info" -> info(c, a);
             case "command" -> done(command(a));
             case "client" -> done(client(c, a));
+            case "config" -> done(config(a));
             case "hello" -> done(hello(c, a));
             case "select" -> {
                 Long db = parseInteger(a.get(1));
@@ -555,6 +556,49 @@ final class RespCommands {
             }
             default -> {
                 return RespReply.error("ERR unknown subcommand '" + printable(a.get(1), 128) + "'. Try COMMAND HELP.");
+            }
+        }
+    }
+
+    /**
+     * Read-only answers for the parameters tools ask about (redis-benchmark reads {@code save} and
+     * {@code appendonly} before it starts). They describe kvkit as a Redis user would: no RDB
+     * dumps, and every write goes to a log (the Raft log) before it is acknowledged.
+     */
+    private static final Map<String, String> CONFIG = new TreeMap<>(Map.of(
+            "save", "",
+            "appendonly", "yes",
+            "databases", "1"));
+
+    private static RespReply config(List<byte[]> a) {
+        String sub = lower(a.get(1));
+        switch (sub) {
+            case "get" -> {
+                if (a.size() < 3) {
+                    return wrongArity("config|get");
+                }
+                Map<String, String> found = new TreeMap<>();
+                for (byte[] pattern : a.subList(2, a.size())) {
+                    GlobPattern glob = new GlobPattern(lower(pattern).getBytes(StandardCharsets.UTF_8));
+                    CONFIG.forEach((k, v) -> {
+                        if (glob.matches(k.getBytes(StandardCharsets.UTF_8))) {
+                            found.put(k, v);
+                        }
+                    });
+                }
+                List<RespReply> pairs = new ArrayList<>();
+                found.forEach((k, v) -> {
+                    pairs.add(RespReply.Bulk.of(k));
+                    pairs.add(RespReply.Bulk.of(v));
+                });
+                return new RespReply.Array(pairs);
+            }
+            case "set", "rewrite", "resetstat" -> {
+                return RespReply.error("ERR CONFIG " + sub.toUpperCase(Locale.ROOT)
+                        + " is not supported by kvkit: a node's settings live in its YAML file (see `kv server --help`)");
+            }
+            default -> {
+                return RespReply.error("ERR unknown subcommand '" + printable(a.get(1), 128) + "'. Try CONFIG HELP.");
             }
         }
     }

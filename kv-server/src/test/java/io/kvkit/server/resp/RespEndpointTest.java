@@ -146,6 +146,14 @@ class RespEndpointTest {
             assertThat(c.call("SELECT", "1")).isEqualTo(new Err("ERR DB index is out of range"));
             assertThat(c.call("SELECT", "x")).isEqualTo(new Err("ERR value is not an integer or out of range"));
 
+            // what redis-benchmark asks before it starts; read-only
+            assertThat(c.call("CONFIG", "GET", "save")).isEqualTo(List.of("save", ""));
+            assertThat(c.call("config", "get", "appendonly")).isEqualTo(List.of("appendonly", "yes"));
+            assertThat(c.call("CONFIG", "GET", "*a*", "save")).isEqualTo(List.of("appendonly", "yes", "databases", "1", "save", ""));
+            assertThat(c.call("CONFIG", "GET", "maxmemory")).isEqualTo(List.of());
+            assertThat(((Err) c.call("CONFIG", "SET", "save", "")).text()).startsWith("ERR CONFIG SET is not supported by kvkit");
+            assertThat(c.call("CONFIG", "GET")).isEqualTo(new Err("ERR wrong number of arguments for 'config|get' command"));
+
             assertThat(c.call("COMMAND", "DOCS")).isEqualTo(List.of());
             long count = (Long) c.call("COMMAND", "COUNT");
             assertThat(count).isEqualTo(RespCommandSpec.ALL.size());
