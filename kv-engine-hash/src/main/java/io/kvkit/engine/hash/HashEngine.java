@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -55,6 +57,8 @@ public final class HashEngine implements StorageEngine {
     private static final Logger LOG = LoggerFactory.getLogger(HashEngine.class);
     static final String SEGMENT_SUFFIX = ".seg";
     static final String SPARE_SUFFIX = ".spare";
+    /** Segment size of the stores {@link #checkpoint} writes (at most; a live store's may be smaller). */
+    static final long CHECKPOINT_SEGMENT_BYTES = 8L << 20;
     private static final int MAX_LOW_ID = 0xFFFF;
     private static final long MAX_BATCH_BYTES = 1L << 30;
     private static final long MAX_SEGMENT_BYTES = 0xFFFF_FFFFL;
@@ -1022,7 +1026,8 @@ public final class HashEngine implements StorageEngine {
             throw new StorageIOException("cannot create checkpoint directory " + target, e);
         }
         SnapshotNode node = pin();
-        try (HashEngine copy = HashEngine.open(config.withDirectory(target)); LogCursor c = new LogCursor(node, false)) {
+        Map<Path, Long> usedLengths;
+        try (HashEngine copy = HashEngine.open(checkpointConfig(target)); LogCursor c = new LogCursor(node, false)) {
             WriteBatch chunk = new WriteBatch();
             while (c.next()) {
                 chunk.put(c.key, c.value);
@@ -1035,14 +1040,55 @@ public final class HashEngine implements StorageEngine {
                 copy.write(WriteOptions.DEFAULT, chunk);
             }
             copy.sync();
+            usedLengths = copy.usedSegmentLengths();
         } finally {
             unpin(node);
         }
         try {
+            // the copy's last segment is mostly zeros: cut it after its end marker, so that a
+            // checkpoint (a partition's Raft snapshot, a backup) holds data, not preallocation
+            for (Map.Entry<Path, Long> e : usedLengths.entrySet()) {
+                try (FileChannel ch = FileChannel.open(e.getKey(), StandardOpenOption.WRITE)) {
+                    if (ch.size() > e.getValue()) {
+                        ch.truncate(e.getValue());
+                        ch.force(true);
+                    }
+                }
+            }
             StoreDirectory.syncDirectory(target);
         } catch (IOException e) {
-            throw new StorageIOException("cannot sync checkpoint directory " + target, e);
+            throw new StorageIOException("cannot finish checkpoint directory " + target, e);
         }
+    }
+
+    /**
+     * The settings of a checkpoint's store: smaller segments than a live store's, since the copy
+     * is written once and every preallocated byte past its data would be copied and shipped.
+     */
+    private EngineConfig checkpointConfig(Path target) {
+        long segmentBytes = Math.min(options.segmentSizeBytes(), CHECKPOINT_SEGMENT_BYTES);
+        HashIndex index = read.index;
+        long keys = Math.max(1_024, index == null ? 0 : index.live); // the copy's index (and its hint file) sized for its keys
+        return EngineConfig.builder(target).maxKeyBytes(config.limits().maxKeyBytes()).maxValueBytes(config.limits().maxValueBytes())
+                .options(config.engineOptions()).option(HashEngineOptions.SEGMENT_SIZE_BYTES.key(), Long.toString(segmentBytes))
+                .option(HashEngineOptions.EXPECTED_KEYS.key(), Long.toString(keys)).build();
+    }
+
+    /**
+     * Each segment file and the length that holds all of its data plus one zero record header
+     * (the end marker, and room for the seal record a later roll writes). After a sync.
+     */
+    private Map<Path, Long> usedSegmentLengths() {
+        Map<Path, Long> lengths = new HashMap<>();
+        writeLock.lock();
+        try {
+            for (LogSegment s : segments.values()) {
+                lengths.put(s.path, Math.min(s.capacity, s.end + LogSegment.RECORD_HEADER_BYTES));
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        return lengths;
     }
 
     // =====================================================================================
