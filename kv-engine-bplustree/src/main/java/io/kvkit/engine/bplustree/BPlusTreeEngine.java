@@ -28,6 +28,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.concurrent.locks.LockSupport;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -93,6 +94,7 @@ public final class BPlusTreeEngine implements StorageEngine {
     private final AtomicLong committedBatches = new AtomicLong();
     private final AtomicLong syncs = new AtomicLong();
     private final AtomicLong checkpoints = new AtomicLong();
+    private final AtomicLong compactions = new AtomicLong();
     private final AtomicLong checkpointApplyNanos = new AtomicLong();
     private final AtomicLong checkpointWriteNanos = new AtomicLong();
     private final AtomicLong checkpointSyncNanos = new AtomicLong();
@@ -602,6 +604,125 @@ public final class BPlusTreeEngine implements StorageEngine {
         checkpoints.incrementAndGet();
     }
 
+    /**
+     * What {@link #compact()} did: the file's pages before and after, the pages the tree uses (the
+     * floor: compaction moves pages, it does not merge underfull ones), the bytes given back to
+     * the file system, the pages moved down and the copy-on-write rounds it took.
+     */
+    public record CompactionResult(int pagesBefore, int pagesAfter, int pagesInUse, long bytesReturned, long pagesMoved, int rounds) {
+    }
+
+    /** Rounds of moving pages down before compaction settles for what it reached. */
+    private static final int MAX_COMPACTION_ROUNDS = 64;
+
+    /**
+     * Gives the free space at the tail of the file back to the file system, with the store open.
+     * Folds the log into the tree, then moves every page that lies above a dense tree's size to
+     * the lowest free page by copy-on-write (re-putting a key of each such leaf, and keys whose
+     * overflow chains lie there; each round is an ordinary commit), lowers the high-water mark
+     * past the pages that no reader can see any more, records it in both meta pages, and
+     * truncates the file. Pages that an open snapshot or cursor still pins stay: compact again
+     * after it closes. Writers wait while it runs; readers do not.
+     */
+    public CompactionResult compact() {
+        checkOpen();
+        writeLock.lock();
+        try {
+            checkOpen();
+            if (halted != null) {
+                throw new EngineHaltedException("bplustree store in " + dir + " refuses to compact after an earlier failure", halted);
+            }
+            try {
+                return compactLocked();
+            } catch (IOException e) {
+                halted = e;
+                throw new EngineHaltedException("bplustree compaction in " + dir + " failed; the store refuses writes until reopened", e);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private CompactionResult compactLocked() throws IOException {
+        checkpointLocked();
+        int before = current.tree().highWater();
+        long lengthBefore = file.fileLength();
+        long moved = 0;
+        int rounds = 0;
+        while (rounds < MAX_COMPACTION_ROUNDS) {
+            Meta tree = current.tree();
+            free.reclaim(awaitReaders(tree.txn()));
+            BitSet reachable = new BitSet(tree.highWater());
+            if (tree.root() != 0) {
+                mark(tree, tree.root(), tree.rootTxn(), 0, reachable);
+            }
+            // a dense file plus a little room: moving the last tail pages copies their ancestors
+            // too, and without spare holes below the limit those would never fit
+            int live = reachable.cardinality();
+            int limit = Meta.FIRST_DATA_PAGE + live + Math.max(16, live / 100) + 4 * tree.depth();
+            TailRelocation.Plan plan = TailRelocation.plan(file, reader, tree, limit, free.reusableBelow(limit));
+            if (plan.keys().isEmpty()) {
+                break;
+            }
+            rounds++;
+            long txn = ++lastTreeTxn;
+            WriteTransaction t = new WriteTransaction(file, reader, free, tree, txn);
+            for (byte[] key : plan.keys()) {
+                t.put(key, reader.get(tree, key));
+            }
+            t.writePages();
+            file.force(); // the moved pages are durable before the meta page that points to them
+            publishLocked(t.meta(free.highWater(), tree.foldedSeq()));
+            free.freedBy(txn, t.freedCommitted());
+            moved += plan.pagesAbove() - plan.stuckPages();
+        }
+        // the last round's meta page is durable: the pages it freed go once no reader pins older trees
+        free.reclaim(awaitReaders(current.tree().txn()));
+        int after = free.shrink();
+        Meta tree = current.tree();
+        if (after < tree.highWater()) {
+            // both slots get the lower mark before the file shrinks: recovery may fall back to either
+            for (int i = 0; i < 2; i++) {
+                tree = new Meta(++lastTreeTxn, tree.root(), tree.rootTxn(), tree.depth(), after, tree.entries(),
+                        tree.overflowPages(), tree.foldedSeq());
+                publishLocked(tree);
+            }
+            file.shrinkTo((long) after * file.pageSize);
+        }
+        if (PARANOID) {
+            new TreeChecker(reader, current.tree()).run();
+        }
+        compactions.incrementAndGet();
+        BitSet inUse = new BitSet(after);
+        if (current.tree().root() != 0) {
+            mark(current.tree(), current.tree().root(), current.tree().rootTxn(), 0, inUse);
+        }
+        return new CompactionResult(before, after, inUse.cardinality(), Math.max(0, lengthBefore - file.fileLength()), moved, rounds);
+    }
+
+    /**
+     * The oldest tree txn a reader holds, after giving point reads that started on an older tree
+     * a moment to finish (they take microseconds; a snapshot or cursor may hold its tree for
+     * long, and then compaction settles for less).
+     */
+    private long awaitReaders(long txn) {
+        long oldest = readers.oldest(txn);
+        for (int i = 0; i < 20 && oldest < txn; i++) {
+            LockSupport.parkNanos(1_000_000);
+            oldest = readers.oldest(txn);
+        }
+        return oldest;
+    }
+
+    /** Writes {@code m} into the meta slot that does not hold the durable tree, forces it, and publishes it. */
+    private void publishLocked(Meta m) throws IOException {
+        int slot = 1 - durableSlot;
+        file.writeAt(m.encode(file.pageSize, slot), (long) slot * file.pageSize);
+        file.force();
+        durableSlot = slot;
+        current = new State(m, current.overlay(), current.seq());
+    }
+
     private void syncLocked() throws IOException {
         if (syncedSeq < lastSeq) {
             wal.force();
@@ -729,6 +850,7 @@ public final class BPlusTreeEngine implements StorageEngine {
         p.put("bplustree.commits.batches", committedBatches.get());
         p.put("bplustree.syncs", syncs.get());
         p.put("bplustree.checkpoints", checkpoints.get());
+        p.put("bplustree.compactions", compactions.get());
         p.put("bplustree.checkpoints.applyMillis", checkpointApplyNanos.get() / 1_000_000);
         p.put("bplustree.checkpoints.writeMillis", checkpointWriteNanos.get() / 1_000_000);
         p.put("bplustree.checkpoints.syncMillis", checkpointSyncNanos.get() / 1_000_000);

@@ -83,6 +83,25 @@ final class FreeSpace {
         }
     }
 
+    /** Reusable pages below page {@code limit}. */
+    long reusableBelow(int limit) {
+        return reusable.get(0, limit).cardinality();
+    }
+
+    /**
+     * Lowers the high-water mark past the reusable pages at the top of the file (after a compaction
+     * moved the tree out of them) and returns the new mark. Pages still waiting for readers stay.
+     */
+    int shrink() {
+        while (highWater > Meta.FIRST_DATA_PAGE && reusable.get(highWater - 1)) {
+            reusable.clear(highWater - 1);
+            reusableCount--;
+            highWater--;
+        }
+        searchFrom = Math.min(searchFrom, highWater);
+        return highWater;
+    }
+
     boolean isReusable(int page) {
         return reusable.get(page);
     }

@@ -194,6 +194,21 @@ final class PageFile {
         channel.force(false);
     }
 
+    /**
+     * Cuts the file to {@code length} bytes and makes that durable. The mappings stay: the caller
+     * guarantees that no reader can reach a page past the new end (a read there would fault),
+     * and pages written past it later extend the file again before anyone reads them. Writer only.
+     */
+    void shrinkTo(long length) throws IOException {
+        IOException f = forceFailure;
+        if (f != null) {
+            throw f;
+        }
+        channel.truncate(length);
+        channel.force(true);
+        fileLength = Math.min(fileLength, length);
+    }
+
     /** Unmaps every chunk; readers still running get {@link IllegalStateException}. */
     void unmap() {
         arena.close();
