@@ -9,6 +9,8 @@ import com.google.protobuf.CodedOutputStream;
 import io.kvkit.raft.Message;
 import io.kvkit.raft.MessageType;
 import io.kvkit.raft.Snapshot;
+import io.kvkit.raft.storage.LocatedFileSnapshot;
+import io.kvkit.raft.storage.SnapshotManifest;
 import io.kvkit.raft.netty.proto.RaftEnvelope;
 import io.kvkit.raft.netty.proto.RaftMessage;
 import io.kvkit.raft.netty.proto.RaftSnapshotAck;
@@ -397,7 +399,9 @@ public final class NettyTransport implements Transport {
         boolean enqueueSnapshot(long groupId, RaftMessage wire, Snapshot snapshot) {
             long encodedBytes = MIN_ENCODED_SNAPSHOT_BYTES + 8L * (snapshot.confState().voters().size()
                     + snapshot.confState().learners().size()) + snapshot.data().length;
-            if (encodedBytes > opts.snapshot().maxSnapshotBytes()) {
+            // a file-backed snapshot is streamed from disk to disk: the limit on what a receiver
+            // assembles in memory does not apply to it
+            if (encodedBytes > opts.snapshot().maxSnapshotBytes() && !LocatedFileSnapshot.isLocated(snapshot.data())) {
                 // receivers use the same limit and would refuse it: do not make them say so
                 droppedOversized.increment();
                 LOG.warn("node {}: dropped a snapshot of {} bytes for node {} (group {}): larger than snapshot.maxSnapshotBytes={}",
@@ -767,9 +771,12 @@ public final class NettyTransport implements Transport {
                 rejectSnapshot(ch, "a snapshot offer from node " + from + " cannot be decoded: " + e.getMessage());
                 return;
             }
-            if (header.type() != MessageType.SNAPSHOT || header.snapshot() == null || header.snapshot().data().length > 0) {
+            boolean files = header.snapshot() != null && header.snapshot().data().length > 0;
+            if (header.type() != MessageType.SNAPSHOT || header.snapshot() == null
+                    || (files && !SnapshotManifest.isManifest(header.snapshot().data()))) {
                 rejectSnapshot(ch, "snapshot offer " + offer.getTransferId() + " from node " + from
-                        + " carries a " + header.type() + " message; allowed: a SNAPSHOT message whose snapshot data is empty");
+                        + " carries a " + header.type() + " message; allowed: a SNAPSHOT message whose snapshot data is empty, "
+                        + "or a file snapshot's manifest");
                 return;
             }
             if (snapshot != null) {
@@ -778,11 +785,26 @@ public final class NettyTransport implements Transport {
             long total = offer.getTotalBytes();
             long groupId = offer.getMessage().getGroupId();
             long max = opts.snapshot().maxSnapshotBytes();
-            if (total > max || total < MIN_ENCODED_SNAPSHOT_BYTES) {
+            String refusal = null;
+            if (files) {
+                long listed = SnapshotManifest.decode(header.snapshot().data(), "snapshot offer from node " + from).totalBytes();
+                if (total != listed) {
+                    rejectSnapshot(ch, "file snapshot offer " + offer.getTransferId() + " from node " + from + " of " + total
+                            + " bytes; its manifest lists " + listed);
+                    return;
+                }
+                if (opts.snapshot().stagingDir() == null) {
+                    refusal = "a file snapshot of " + total + " bytes for group " + groupId
+                            + " needs a staging directory on the receiver (snapshot.stagingDir), which is not set";
+                }
+            } else if (total > max || total < MIN_ENCODED_SNAPSHOT_BYTES) {
+                refusal = "snapshot of " + total + " bytes for group " + groupId + "; allowed: " + MIN_ENCODED_SNAPSHOT_BYTES
+                        + ".." + max + " bytes (snapshot.maxSnapshotBytes)";
+            }
+            if (refusal != null) {
                 snapshot = null;
                 snapshotCounters.offersRefused.increment();
-                String why = "snapshot of " + total + " bytes for group " + groupId + "; allowed: " + MIN_ENCODED_SNAPSHOT_BYTES
-                        + ".." + max + " bytes (snapshot.maxSnapshotBytes)";
+                String why = refusal;
                 LOG.warn("node {}: refused snapshot transfer {} from node {}: {}", localNode, offer.getTransferId(), from, why);
                 writeAck(ch, from, RaftSnapshotAck.newBuilder().setTransferId(offer.getTransferId()).setRefused(true).setReason(why).build());
                 return;
@@ -794,6 +816,19 @@ public final class NettyTransport implements Transport {
                 long start = t.begin();
                 t.ackedBytes = start;
                 LOG.info("node {}: receiving {}{}", localNode, t.describe(), start > 0 ? ", resuming at byte " + start : "");
+                if (t.totalBytes == 0) {
+                    // a file snapshot of empty files only: complete as offered
+                    Optional<Message> done = t.completeEmpty();
+                    if (done.isPresent() && !closed && !t.cancelled) {
+                        snapshotCounters.snapshotsReceived.increment();
+                        messagesReceived.increment();
+                        try {
+                            listener.onMessage(t.groupId, done.get());
+                        } catch (RuntimeException e) {
+                            LOG.error("node {}: listener failed on the snapshot of group {}: {}", localNode, t.groupId, done.get(), e);
+                        }
+                    }
+                }
                 writeAck(ch, from, RaftSnapshotAck.newBuilder().setTransferId(t.transferId).setReceivedBytes(start).build());
             });
         }
