@@ -53,6 +53,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -793,9 +794,9 @@ public final class NettyTransport implements Transport {
                             + " bytes; its manifest lists " + listed);
                     return;
                 }
-                if (opts.snapshot().stagingDir() == null) {
+                if (fileStagingDir() == null) {
                     refusal = "a file snapshot of " + total + " bytes for group " + groupId
-                            + " needs a staging directory on the receiver (snapshot.stagingDir), which is not set";
+                            + " needs a staging directory on the receiver: neither snapshot.stagingDir nor the host names one";
                 }
             } else if (total > max || total < MIN_ENCODED_SNAPSHOT_BYTES) {
                 refusal = "snapshot of " + total + " bytes for group " + groupId + "; allowed: " + MIN_ENCODED_SNAPSHOT_BYTES
@@ -810,7 +811,7 @@ public final class NettyTransport implements Transport {
                 return;
             }
             InboundSnapshotTransfer t = new InboundSnapshotTransfer(from, offer.getTransferId(), groupId, header, total,
-                    opts.snapshot().stagingDir());
+                    files ? fileStagingDir() : opts.snapshot().stagingDir());
             snapshot = t;
             stage(ch, t, null, () -> {
                 long start = t.begin();
@@ -913,6 +914,12 @@ public final class NettyTransport implements Transport {
                     frame.release(); // closing
                 }
             }
+        }
+
+        /** Where file snapshots are staged: the configured staging directory, else the one the host names. */
+        private Path fileStagingDir() {
+            Path configured = opts.snapshot().stagingDir();
+            return configured != null ? configured : listener.fileSnapshotStagingDir();
         }
 
         private void writeAck(Channel ch, long to, RaftSnapshotAck ack) {

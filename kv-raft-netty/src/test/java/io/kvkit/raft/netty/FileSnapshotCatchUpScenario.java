@@ -42,9 +42,9 @@ final class FileSnapshotCatchUpScenario {
         SharedRaftLogStore s2 = SharedRaftLogStore.open(dir.resolve("n2/log"), SharedRaftLogOptions.defaults());
         try {
             n1 = new RaftNode(config(1, snapshotEveryEntries), s1, l -> transports[1] = new NettyTransport(1, any, Map.of(),
-                    options(dir.resolve("n1/staging")), l));
+                    options(null), l));
             n2 = new RaftNode(config(2, snapshotEveryEntries), s2, l -> transports[2] = new NettyTransport(2, any, Map.of(),
-                    options(dir.resolve("n2/staging")), l));
+                    options(null), l));
             transports[1].addPeer(2, transports[2].boundAddress());
             transports[2].addPeer(1, transports[1].boundAddress());
 
@@ -96,6 +96,7 @@ final class FileSnapshotCatchUpScenario {
                 .withSnapshotEveryEntries(snapshotEveryEntries).withRequestTimeout(Duration.ofSeconds(60));
     }
 
+    /** No staging directory configured: file snapshots are staged where the runtime's store says (as in kv-server). */
     private static NettyTransportOptions options(Path staging) {
         return NettyTransportOptions.defaults().withReconnectBackoffMillis(20, 200)
                 .withSnapshot(SnapshotStreamOptions.defaults().withStagingDir(staging));

@@ -436,6 +436,12 @@ public final class RaftNode implements AutoCloseable {
         }
 
         @Override
+        public java.nio.file.Path fileSnapshotStagingDir() {
+            FileSnapshotStore files = store.fileSnapshots();
+            return files == null ? null : files.stagingDirectory();
+        }
+
+        @Override
         public void onSnapshotStatus(long groupId, long toNode, boolean delivered) {
             GroupReplica g = groups.get(groupId);
             if (g != null && !closed) {

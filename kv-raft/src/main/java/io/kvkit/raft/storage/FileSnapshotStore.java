@@ -22,6 +22,7 @@ import java.util.stream.Stream;
  * group-&lt;id&gt;/snap-&lt;index&gt;/...      a complete snapshot at that index (files as the state machine wrote them)
  * group-&lt;id&gt;/incoming-&lt;index&gt;/... a received snapshot, verified, not yet accepted by the core
  * group-&lt;id&gt;/tmp-&lt;n&gt;/...          being written (a crash leaves it; removed at open)
+ * staging/...                      a transport's partial transfers ({@link #stagingDirectory()})
  * </pre>
  * Snapshots are named by index alone: a snapshot's index is committed, so its term is fixed.
  * A directory becomes {@code snap-<index>} only complete: its files and the directory are synced,
@@ -96,6 +97,15 @@ public final class FileSnapshotStore {
     /** Where a received snapshot at {@code index} waits for the core ({@link #adopt}, {@link #promote}). */
     public Path incomingDirectory(long groupId, long index) {
         return groupDir(groupId).resolve(INCOMING + index);
+    }
+
+    /**
+     * Where a transport may stage the file snapshots it receives for this node ({@code staging/}
+     * under the root, beside the groups' directories, so that taking one is a rename). What it
+     * holds is the transport's: partial transfers it may resume.
+     */
+    public Path stagingDirectory() {
+        return root.resolve("staging");
     }
 
     /** A new, empty directory for the state machine to write a snapshot into; {@link #seal} it when done. */
