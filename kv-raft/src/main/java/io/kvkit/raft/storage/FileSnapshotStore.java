@@ -144,10 +144,12 @@ public final class FileSnapshotStore {
 
     /**
      * Takes a received snapshot at {@code index} from {@code source} into {@code incoming-<index>},
-     * checking every file against {@code manifest} and syncing them. With {@code move} the source
-     * directory (a transport's staging area on this node) is renamed when it can be (copied
-     * otherwise); without, its files are hard-linked where possible, else copied, and the source
-     * is left alone. Any other incoming snapshot of the group is dropped.
+     * checking its files against {@code manifest} and syncing them. With {@code move} the source
+     * directory (a transport's staging area on this node, whose files were checked against their
+     * CRC32Cs as they arrived) is renamed when it can be, and then only the files' names and sizes
+     * are checked; copied otherwise. Without {@code move}, its files are hard-linked where
+     * possible, else copied, the source is left alone, and every file's CRC32C is checked. Any
+     * other incoming snapshot of the group is dropped.
      *
      * @throws IllegalArgumentException if the files do not match the manifest (nothing is kept)
      */
@@ -188,7 +190,11 @@ public final class FileSnapshotStore {
                 }
             }
             try {
-                manifest.verify(dst);
+                if (moved) {
+                    manifest.verifySizes(dst);
+                } else {
+                    manifest.verify(dst);
+                }
             } catch (IllegalArgumentException e) {
                 deleteTree(dst);
                 throw e;

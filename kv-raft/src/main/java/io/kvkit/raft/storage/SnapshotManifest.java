@@ -164,6 +164,32 @@ public record SnapshotManifest(List<FileEntry> files) {
         }
     }
 
+    /**
+     * Checks that {@code dir} holds exactly these files with these sizes, without reading them
+     * (for files whose checksums were verified as they arrived).
+     *
+     * @throws IllegalArgumentException naming the first file that differs
+     */
+    public void verifySizes(Path dir) {
+        try {
+            List<Path> paths;
+            try (Stream<Path> s = Files.walk(dir)) {
+                paths = s.filter(Files::isRegularFile).toList();
+            }
+            if (paths.size() != files.size()) {
+                throw new IllegalArgumentException(dir + " holds " + paths.size() + " files; the snapshot lists " + files.size());
+            }
+            for (FileEntry f : files) {
+                Path p = dir.resolve(f.path());
+                if (!Files.isRegularFile(p) || Files.size(p) != f.size()) {
+                    throw new IllegalArgumentException(dir + ": file " + f.path() + " is missing or not " + f.size() + " bytes long");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the snapshot files in " + dir, e);
+        }
+    }
+
     /** CRC32C of a whole file, read in 1 MiB pieces. */
     static int crc32c(Path p) throws IOException {
         CRC32C crc = new CRC32C();
