@@ -148,8 +148,8 @@ public final class FileSnapshotStore {
      * directory (a transport's staging area on this node, whose files were checked against their
      * CRC32Cs as they arrived) is renamed when it can be, and then only the files' names and sizes
      * are checked; copied otherwise. Without {@code move}, its files are hard-linked where
-     * possible, else copied, the source is left alone, and every file's CRC32C is checked. Any
-     * other incoming snapshot of the group is dropped.
+     * possible, else copied, the source is left alone, and every file's CRC32C is checked. An
+     * earlier {@code incoming-<index>} of the same index is replaced.
      *
      * @throws IllegalArgumentException if the files do not match the manifest (nothing is kept)
      */
@@ -157,13 +157,9 @@ public final class FileSnapshotStore {
         Path dst = incomingDirectory(groupId, index);
         try {
             Files.createDirectories(groupDir(groupId));
-            try (Stream<Path> s = Files.list(groupDir(groupId))) {
-                for (Path p : s.toList()) {
-                    if (p.getFileName().toString().startsWith(INCOMING)) {
-                        deleteTree(p);
-                    }
-                }
-            }
+            // other incoming snapshots stay: the core may still accept an earlier one in this
+            // round; those it never accepts go with the next retainFrom past them, or at open
+            deleteTree(dst);
             boolean moved = false;
             if (move) {
                 try {

@@ -120,6 +120,26 @@ class FileSnapshotStoreTest {
         assertThrows(IllegalStateException.class, () -> receiver.promote(1, 15));
     }
 
+    /**
+     * Two snapshots arrive in one worker round and the core accepts only the first (the second
+     * came from a deposed leader): taking the second must not remove the first, or installing it
+     * would find no directory. Incoming snapshots never accepted go once a newer one is recorded.
+     */
+    @Test
+    void takingAReceivedSnapshotKeepsAnEarlierOneTheCoreMayStillAccept() throws Exception {
+        FileSnapshotStore sender = FileSnapshotStore.open(tmp.resolve("sender"));
+        SnapshotManifest m = sender.seal(1, write(sender, 1, "data"), 9);
+        FileSnapshotStore receiver = FileSnapshotStore.open(tmp.resolve("receiver"));
+        receiver.adopt(1, 5, sender.directory(1, 9), m, false);
+        receiver.adopt(1, 7, sender.directory(1, 9), m, false);
+        receiver.promote(1, 5);
+        assertEquals(List.of(5L), receiver.snapshotIndexes(1));
+        assertTrue(Files.isDirectory(receiver.incomingDirectory(1, 7)));
+        receiver.retainFrom(1, 8);
+        assertFalse(Files.exists(receiver.incomingDirectory(1, 7)));
+        assertEquals(List.of(), receiver.snapshotIndexes(1));
+    }
+
     @Test
     void manifestRefusesPathsThatLeaveTheSnapshotDirectory() {
         for (String bad : new String[]{"../x", "/etc/passwd", "a//b", "a/./b", ""}) {
