@@ -3,11 +3,19 @@ package io.kvkit.raft.netty;
 import com.google.protobuf.ByteString;
 import io.kvkit.raft.Message;
 import io.kvkit.raft.Snapshot;
+import io.kvkit.raft.storage.FileSnapshotReceiver;
+import io.kvkit.raft.storage.LocatedFileSnapshot;
 import io.kvkit.raft.storage.SnapshotChunk;
+import io.kvkit.raft.storage.SnapshotManifest;
 import io.kvkit.raft.storage.SnapshotReceiver;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -18,6 +26,12 @@ import java.util.zip.CRC32C;
  * order checks ({@link #expectChunk}); the staging thread does the rest ({@link #begin},
  * {@link #accept}), in arrival order, so disk syncs and the final decode never hold up the
  * heartbeats that follow on the same connection.
+ *
+ * <p>A file-backed snapshot (the offer's snapshot data is its {@link SnapshotManifest}) is
+ * staged as files in {@code <staging>/from-<node>/group-<id>/files-<index>-<term>/} by a
+ * {@link FileSnapshotReceiver} (CRC32C per chunk and per file, synced per chunk, resumable), and
+ * delivered as a SNAPSHOT message whose data locates that directory
+ * ({@link LocatedFileSnapshot}, movable): the runtime moves it into its snapshot store.
  */
 final class InboundSnapshotTransfer {
     final long fromNode;
@@ -40,6 +54,7 @@ final class InboundSnapshotTransfer {
     private final Path stagingDir;
     private SnapshotReceiver disk;
     private SnapshotStreamDecoder memory;
+    private FileSnapshotReceiver files;
     private long received;
 
     InboundSnapshotTransfer(long fromNode, long transferId, long groupId, Message header, long totalBytes, Path stagingRoot) {
@@ -58,6 +73,9 @@ final class InboundSnapshotTransfer {
 
     /** Staging thread: prepares storage; returns the offset the sender starts at (more than 0 when resuming). */
     long begin() {
+        if (header.snapshot().data().length > 0) {
+            return beginFiles();
+        }
         if (stagingDir == null) {
             memory = new SnapshotStreamDecoder(totalBytes, describe());
             received = 0;
@@ -74,6 +92,58 @@ final class InboundSnapshotTransfer {
             }
         }
         return received;
+    }
+
+    private long beginFiles() {
+        long index = header.snapshot().index();
+        long term = header.snapshot().term();
+        SnapshotManifest m = SnapshotManifest.decode(header.snapshot().data(), describe());
+        String mine = "files-" + index + "-" + term;
+        try {
+            Files.createDirectories(stagingDir);
+            try (Stream<Path> s = Files.list(stagingDir)) {
+                for (Path p : s.toList()) {
+                    if (!p.getFileName().toString().equals(mine)) {
+                        deleteTree(p); // only one transfer per (sender, group) is resumed
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the snapshot staging directory " + stagingDir, e);
+        }
+        files = new FileSnapshotReceiver(stagingDir.resolve(mine), index, term, m);
+        received = files.resumeOffset();
+        if (received >= totalBytes && totalBytes > 0) {
+            files.discard(); // a complete leftover was delivered before, or not: take it again
+            received = 0;
+        }
+        return received;
+    }
+
+    /** Staging thread: a file snapshot with no bytes (empty files only) is complete when offered. */
+    Optional<Message> completeEmpty() {
+        if (files == null) {
+            return Optional.empty();
+        }
+        if (!files.accept(new SnapshotChunk(header.snapshot().index(), header.snapshot().term(), 0, new byte[0], 0, 0))) {
+            return Optional.empty();
+        }
+        return Optional.of(located());
+    }
+
+    private Message located() {
+        Snapshot h = header.snapshot();
+        SnapshotManifest m = SnapshotManifest.decode(h.data(), describe());
+        byte[] data = new LocatedFileSnapshot(files.directory(), true, m).encode();
+        return header.toBuilder().snapshot(new Snapshot(h.index(), h.term(), h.confState(), data)).build();
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(x);
+            }
+        }
     }
 
     /**
@@ -106,6 +176,13 @@ final class InboundSnapshotTransfer {
      * @throws IllegalArgumentException if the chunk or the assembled snapshot is damaged
      */
     Optional<Message> accept(long offset, ByteString bytes, int crc32c) {
+        if (files != null) {
+            // FileSnapshotReceiver checks the chunk's CRC32C, the order, and each file's CRC32C
+            boolean complete = files.accept(new SnapshotChunk(header.snapshot().index(), header.snapshot().term(), offset,
+                    bytes.toByteArray(), totalBytes, crc32c));
+            received = files.resumeOffset();
+            return complete ? Optional.of(located()) : Optional.empty();
+        }
         Optional<Snapshot> done;
         if (disk != null) {
             // SnapshotReceiver checks the chunk's CRC32C, the order, and the whole's CRC32C

@@ -9,6 +9,8 @@ import com.google.protobuf.CodedOutputStream;
 import io.kvkit.raft.Message;
 import io.kvkit.raft.MessageType;
 import io.kvkit.raft.Snapshot;
+import io.kvkit.raft.storage.LocatedFileSnapshot;
+import io.kvkit.raft.storage.SnapshotManifest;
 import io.kvkit.raft.netty.proto.RaftEnvelope;
 import io.kvkit.raft.netty.proto.RaftMessage;
 import io.kvkit.raft.netty.proto.RaftSnapshotAck;
@@ -51,6 +53,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -397,7 +400,9 @@ public final class NettyTransport implements Transport {
         boolean enqueueSnapshot(long groupId, RaftMessage wire, Snapshot snapshot) {
             long encodedBytes = MIN_ENCODED_SNAPSHOT_BYTES + 8L * (snapshot.confState().voters().size()
                     + snapshot.confState().learners().size()) + snapshot.data().length;
-            if (encodedBytes > opts.snapshot().maxSnapshotBytes()) {
+            // a file-backed snapshot is streamed from disk to disk: the limit on what a receiver
+            // assembles in memory does not apply to it
+            if (encodedBytes > opts.snapshot().maxSnapshotBytes() && !LocatedFileSnapshot.isLocated(snapshot.data())) {
                 // receivers use the same limit and would refuse it: do not make them say so
                 droppedOversized.increment();
                 LOG.warn("node {}: dropped a snapshot of {} bytes for node {} (group {}): larger than snapshot.maxSnapshotBytes={}",
@@ -767,9 +772,12 @@ public final class NettyTransport implements Transport {
                 rejectSnapshot(ch, "a snapshot offer from node " + from + " cannot be decoded: " + e.getMessage());
                 return;
             }
-            if (header.type() != MessageType.SNAPSHOT || header.snapshot() == null || header.snapshot().data().length > 0) {
+            boolean files = header.snapshot() != null && header.snapshot().data().length > 0;
+            if (header.type() != MessageType.SNAPSHOT || header.snapshot() == null
+                    || (files && !SnapshotManifest.isManifest(header.snapshot().data()))) {
                 rejectSnapshot(ch, "snapshot offer " + offer.getTransferId() + " from node " + from
-                        + " carries a " + header.type() + " message; allowed: a SNAPSHOT message whose snapshot data is empty");
+                        + " carries a " + header.type() + " message; allowed: a SNAPSHOT message whose snapshot data is empty, "
+                        + "or a file snapshot's manifest");
                 return;
             }
             if (snapshot != null) {
@@ -778,22 +786,50 @@ public final class NettyTransport implements Transport {
             long total = offer.getTotalBytes();
             long groupId = offer.getMessage().getGroupId();
             long max = opts.snapshot().maxSnapshotBytes();
-            if (total > max || total < MIN_ENCODED_SNAPSHOT_BYTES) {
+            String refusal = null;
+            if (files) {
+                long listed = SnapshotManifest.decode(header.snapshot().data(), "snapshot offer from node " + from).totalBytes();
+                if (total != listed) {
+                    rejectSnapshot(ch, "file snapshot offer " + offer.getTransferId() + " from node " + from + " of " + total
+                            + " bytes; its manifest lists " + listed);
+                    return;
+                }
+                if (fileStagingDir() == null) {
+                    refusal = "a file snapshot of " + total + " bytes for group " + groupId
+                            + " needs a staging directory on the receiver: neither snapshot.stagingDir nor the host names one";
+                }
+            } else if (total > max || total < MIN_ENCODED_SNAPSHOT_BYTES) {
+                refusal = "snapshot of " + total + " bytes for group " + groupId + "; allowed: " + MIN_ENCODED_SNAPSHOT_BYTES
+                        + ".." + max + " bytes (snapshot.maxSnapshotBytes)";
+            }
+            if (refusal != null) {
                 snapshot = null;
                 snapshotCounters.offersRefused.increment();
-                String why = "snapshot of " + total + " bytes for group " + groupId + "; allowed: " + MIN_ENCODED_SNAPSHOT_BYTES
-                        + ".." + max + " bytes (snapshot.maxSnapshotBytes)";
+                String why = refusal;
                 LOG.warn("node {}: refused snapshot transfer {} from node {}: {}", localNode, offer.getTransferId(), from, why);
                 writeAck(ch, from, RaftSnapshotAck.newBuilder().setTransferId(offer.getTransferId()).setRefused(true).setReason(why).build());
                 return;
             }
             InboundSnapshotTransfer t = new InboundSnapshotTransfer(from, offer.getTransferId(), groupId, header, total,
-                    opts.snapshot().stagingDir());
+                    files ? fileStagingDir() : opts.snapshot().stagingDir());
             snapshot = t;
             stage(ch, t, null, () -> {
                 long start = t.begin();
                 t.ackedBytes = start;
                 LOG.info("node {}: receiving {}{}", localNode, t.describe(), start > 0 ? ", resuming at byte " + start : "");
+                if (t.totalBytes == 0) {
+                    // a file snapshot of empty files only: complete as offered
+                    Optional<Message> done = t.completeEmpty();
+                    if (done.isPresent() && !closed && !t.cancelled) {
+                        snapshotCounters.snapshotsReceived.increment();
+                        messagesReceived.increment();
+                        try {
+                            listener.onMessage(t.groupId, done.get());
+                        } catch (RuntimeException e) {
+                            LOG.error("node {}: listener failed on the snapshot of group {}: {}", localNode, t.groupId, done.get(), e);
+                        }
+                    }
+                }
                 writeAck(ch, from, RaftSnapshotAck.newBuilder().setTransferId(t.transferId).setReceivedBytes(start).build());
             });
         }
@@ -878,6 +914,12 @@ public final class NettyTransport implements Transport {
                     frame.release(); // closing
                 }
             }
+        }
+
+        /** Where file snapshots are staged: the configured staging directory, else the one the host names. */
+        private Path fileStagingDir() {
+            Path configured = opts.snapshot().stagingDir();
+            return configured != null ? configured : listener.fileSnapshotStagingDir();
         }
 
         private void writeAck(Channel ch, long to, RaftSnapshotAck ack) {

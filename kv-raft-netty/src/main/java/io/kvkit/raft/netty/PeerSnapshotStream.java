@@ -1,6 +1,8 @@
 package io.kvkit.raft.netty;
 
 import io.kvkit.raft.Snapshot;
+import io.kvkit.raft.storage.FileSnapshotSender;
+import io.kvkit.raft.storage.LocatedFileSnapshot;
 import io.kvkit.raft.netty.NettyTransportOptions.SnapshotStreamOptions;
 import io.kvkit.raft.netty.proto.RaftEnvelope;
 import io.kvkit.raft.netty.proto.RaftMessage;
@@ -67,7 +69,7 @@ final class PeerSnapshotStream {
         int reports = 1;
 
         long id;
-        SnapshotChunkSource source;
+        OutboundSnapshotSource source;
         Phase phase;
         long nextOffset;
         long ackedOffset;
@@ -126,9 +128,21 @@ final class PeerSnapshotStream {
         unresolved.decrementAndGet();
     }
 
-    /** A SNAPSHOT message accepted by send (after {@link #tryReserve}); {@code wire} is its full encoding. */
+    /**
+     * A SNAPSHOT message accepted by send (after {@link #tryReserve}); {@code wire} is its full
+     * encoding. For a file-backed snapshot ({@link LocatedFileSnapshot} data) the offer carries
+     * the manifest as the snapshot's data and the chunks carry the files; otherwise the offer's
+     * data is empty and the chunks carry the snapshot's encoding.
+     */
     void add(long groupId, RaftMessage wire, Snapshot snapshot) {
-        RaftMessage header = wire.toBuilder().setSnapshot(wire.getSnapshot().toBuilder().clearData()).build();
+        RaftMessage.Builder hb = wire.toBuilder();
+        if (LocatedFileSnapshot.isLocated(snapshot.data())) {
+            LocatedFileSnapshot loc = LocatedFileSnapshot.decode(snapshot.data(), "snapshot of group " + groupId);
+            hb.setSnapshot(wire.getSnapshot().toBuilder().setData(com.google.protobuf.ByteString.copyFrom(loc.manifest().encode())));
+        } else {
+            hb.setSnapshot(wire.getSnapshot().toBuilder().clearData());
+        }
+        RaftMessage header = hb.build();
         if (active != null && active.groupId == groupId) {
             active.reports++;
             counters.coalesced.increment();
@@ -204,7 +218,15 @@ final class PeerSnapshotStream {
             return; // paid for, not yet due: the scheduled flush comes
         }
         t.readyAtNanos = 0;
-        SnapshotChunkSource.Chunk c = t.source.chunkAt(t.nextOffset, len);
+        SnapshotChunkSource.Chunk c;
+        try {
+            c = t.source.chunkAt(t.nextOffset, len);
+        } catch (RuntimeException e) {
+            // a file snapshot deleted (replaced by a newer one) or damaged under the transfer
+            finish(t, false, "cannot read the snapshot at byte " + t.nextOffset + ": " + e.getMessage());
+            connection.requestFlush();
+            return;
+        }
         RaftSnapshotChunk chunk = RaftSnapshotChunk.newBuilder().setTransferId(t.id).setOffset(c.offset())
                 .setData(c.bytes()).setCrc32C(c.crc32c()).build();
         t.chunkOnWire = true;
@@ -226,7 +248,13 @@ final class PeerSnapshotStream {
             return;
         }
         t.id = transferIds.incrementAndGet();
-        t.source = new SnapshotChunkSource(t.snapshot);
+        if (LocatedFileSnapshot.isLocated(t.snapshot.data())) {
+            LocatedFileSnapshot loc = LocatedFileSnapshot.decode(t.snapshot.data(), "snapshot of group " + t.groupId);
+            t.source = new FileSnapshotChunkSource(new FileSnapshotSender(t.snapshot.index(), t.snapshot.term(), loc.manifest(),
+                    loc.directory()));
+        } else {
+            t.source = new SnapshotChunkSource(t.snapshot);
+        }
         t.phase = Phase.OFFER;
         t.startNanos = t.lastProgressNanos = System.nanoTime();
         active = t;
@@ -278,6 +306,11 @@ final class PeerSnapshotStream {
         long r = ack.getReceivedBytes();
         long total = t.source.totalBytes();
         if (t.phase == Phase.AWAIT_START) {
+            if (total == 0 && r == 0) {
+                finish(t, true, null); // a file snapshot of empty files only: the offer was all of it
+                connection.requestFlush();
+                return null;
+            }
             if (r >= total) {
                 return "transfer " + t.id + " starts at " + r + " of " + total + " bytes; allowed: below the total";
             }
@@ -317,6 +350,9 @@ final class PeerSnapshotStream {
 
     private void finish(Transfer t, boolean delivered, String why) {
         active = null;
+        if (t.source != null) {
+            t.source.close();
+        }
         if (progressCheck != null) {
             progressCheck.cancel(false);
             progressCheck = null;

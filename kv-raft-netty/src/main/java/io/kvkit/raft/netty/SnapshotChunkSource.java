@@ -20,7 +20,7 @@ import java.util.zip.CRC32C;
  * bytes go by); a first chunk past 0 — a resumed transfer — first runs the CRC over the skipped
  * prefix. Not thread-safe: one transfer, one event loop.
  */
-final class SnapshotChunkSource {
+final class SnapshotChunkSource implements OutboundSnapshotSource {
 
     /** A piece of the encoding and the CRC32C of exactly its bytes. */
     record Chunk(long offset, ByteString bytes, int crc32c) {
@@ -49,12 +49,14 @@ final class SnapshotChunkSource {
         this.totalBytes = (long) header.length + data.length + 4;
     }
 
-    long totalBytes() {
+    @Override
+    public long totalBytes() {
         return totalBytes;
     }
 
     /** The chunk of at most {@code maxBytes} at {@code offset}, which must not go back. */
-    Chunk chunkAt(long offset, int maxBytes) {
+    @Override
+    public Chunk chunkAt(long offset, int maxBytes) {
         if (offset < nextOffset || offset >= totalBytes || maxBytes <= 0) {
             throw new IllegalArgumentException("chunk at " + offset + " of " + maxBytes + " bytes: offsets must grow from "
                     + nextOffset + " and stay below " + totalBytes);

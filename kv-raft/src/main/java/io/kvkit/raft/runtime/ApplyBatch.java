@@ -50,7 +50,7 @@ final class ApplyBatch implements ApplyQueue.Task {
     public void run() {
         GroupStateMachine sm = group.stateMachine();
         if (snapshot != null) {
-            sm.restore(snapshot);
+            group.restoreOnApplyThread(snapshot);
             group.appliedBySnapshot(snapshot.index());
         }
         long applied = group.appliedOnApplyThread();

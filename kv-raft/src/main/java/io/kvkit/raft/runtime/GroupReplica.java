@@ -12,10 +12,16 @@ import io.kvkit.raft.ReadState;
 import io.kvkit.raft.Ready;
 import io.kvkit.raft.Role;
 import io.kvkit.raft.Snapshot;
+import io.kvkit.raft.storage.FileSnapshotStore;
+import io.kvkit.raft.storage.LocatedFileSnapshot;
 import io.kvkit.raft.storage.RaftLogStorage;
+import io.kvkit.raft.storage.SnapshotManifest;
 import io.kvkit.raft.tracker.Progress;
 import io.kvkit.raft.tracker.ProgressState;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -67,6 +73,13 @@ final class GroupReplica {
     private final RaftLogStorage storage;
     private final GroupStateMachine stateMachine;
     private final RaftNodeConfig config;
+    /** Where this group's file-backed snapshots live; null when its machine snapshots to a byte array. */
+    private final FileSnapshotStore files;
+    /**
+     * Indexes of received file snapshots handed to the apply stage and not restored yet (worker
+     * adds, apply thread removes): their directories must outlive newer snapshots until then.
+     */
+    private final ConcurrentLinkedQueue<Long> restoresPending = new ConcurrentLinkedQueue<>();
 
     // hand-offs, any thread
     private final ConcurrentLinkedQueue<Object> inbox = new ConcurrentLinkedQueue<>();
@@ -113,6 +126,7 @@ final class GroupReplica {
         this.storage = storage;
         this.stateMachine = stateMachine;
         this.config = node.config();
+        this.files = stateMachine.snapshotsToFiles() ? node.store().fileSnapshots() : null;
         this.proposals = new ProposalQueue(config.maxPendingProposalsPerGroup());
         this.appliedWaiters = new AppliedIndexWaiters(core.appliedIndex());
         this.applyQueue = new ApplyQueue(node.applyPool(), this::applyFailed);
@@ -200,6 +214,12 @@ final class GroupReplica {
                 if (!quiesceHeartbeat && (m.type() != MessageType.HEARTBEAT_RESPONSE || m.context() == WAKE_CONTEXT)) {
                     wake();
                 }
+                if (m.type() == MessageType.SNAPSHOT && m.snapshot() != null && LocatedFileSnapshot.isLocated(m.snapshot().data())) {
+                    m = takeReceivedFiles(m);
+                    if (m == null) {
+                        continue;
+                    }
+                }
                 stepSafely(m);
                 if (quiesceHeartbeat) {
                     maybeQuiesceAsFollower(m);
@@ -228,6 +248,32 @@ final class GroupReplica {
             worker.schedule(this); // more than one round's share: come back next round
         }
         return n > 0 || !props.isEmpty() || !rs.isEmpty();
+    }
+
+    /**
+     * A SNAPSHOT message whose files a transport received (or, in-process, the sender holds):
+     * takes them into this group's incoming snapshot directory, checked against the manifest,
+     * and returns the message as the core must see it (the plain manifest as data); null if the
+     * message is dropped (the leader sends the snapshot again). A snapshot the core will refuse
+     * as stale (at or below the commit index) is stepped without taking its files.
+     */
+    private Message takeReceivedFiles(Message m) {
+        Snapshot s = m.snapshot();
+        LocatedFileSnapshot loc;
+        try {
+            loc = LocatedFileSnapshot.decode(s.data(), "snapshot message from node " + m.from());
+            if (files == null) {
+                throw new IllegalArgumentException("this group's state machine snapshots to a byte array, not to files");
+            }
+            if (s.index() > core.commitIndex()) {
+                files.adopt(groupId, s.index(), loc.directory(), loc.manifest(), loc.movable());
+            }
+        } catch (RuntimeException e) {
+            node.log().log(System.Logger.Level.WARNING, "group " + groupId + " on node " + node.nodeId()
+                    + ": dropped the file snapshot " + s.index() + "/" + s.term() + " from node " + m.from() + ": " + e);
+            return null;
+        }
+        return m.toBuilder().snapshot(new Snapshot(s.index(), s.term(), s.confState(), loc.manifest().encode())).build();
     }
 
     private void stepSafely(Message m) {
@@ -527,9 +573,33 @@ final class GroupReplica {
             return;
         }
         deferredCompaction = null;
+        long previous = storage.snapshot().index();
         storage.createSnapshot(index, membership.at(index), data);
+        if (files != null) {
+            // the previous snapshot's record is durable (entries were committed and synced since):
+            // keep it and this one, drop older ones
+            retainFileSnapshots(previous);
+        }
         membership.forgetBefore(index);
         node.counters().snapshotsCreated.increment();
+    }
+
+    /** Whether {@code s} is one of this group's file-backed snapshots (its data, a manifest). */
+    private boolean isFileSnapshot(Snapshot s) {
+        return files != null && s != null && SnapshotManifest.isManifest(s.data());
+    }
+
+    /** Deletes file snapshots below {@code keepIndex} and below any received one not yet restored. */
+    private void retainFileSnapshots(long keepIndex) {
+        Long pendingRestore = restoresPending.peek();
+        long keep = pendingRestore == null ? keepIndex : Math.min(keepIndex, pendingRestore);
+        try {
+            files.retainFrom(groupId, keep);
+        } catch (RuntimeException e) {
+            // only disk space is at stake: the next compaction tries again
+            node.log().log(System.Logger.Level.WARNING, "group " + groupId + " on node " + node.nodeId()
+                    + ": cannot delete old file snapshots: " + e);
+        }
     }
 
     /** A compaction held back while a follower receives a snapshot (worker thread only). */
@@ -617,6 +687,9 @@ final class GroupReplica {
     /** Step 2: this group's writes; the worker syncs the store once for all its groups. */
     void persist(Ready rd) {
         if (rd.snapshot() != null) {
+            if (isFileSnapshot(rd.snapshot())) {
+                files.promote(groupId, rd.snapshot().index()); // the directory first: the log must never name a missing one
+            }
             storage.applySnapshot(rd.snapshot());
         }
         storage.append(rd.entries());
@@ -633,6 +706,13 @@ final class GroupReplica {
     }
 
     private void send(Message m) {
+        if (m.type() == MessageType.SNAPSHOT && isFileSnapshot(m.snapshot())) {
+            // the transport streams the files from this node's directory of that snapshot
+            Snapshot s = m.snapshot();
+            LocatedFileSnapshot loc = new LocatedFileSnapshot(files.directory(groupId, s.index()), false,
+                    SnapshotManifest.decode(s.data(), "group " + groupId + " snapshot " + s.index()));
+            m = m.toBuilder().snapshot(new Snapshot(s.index(), s.term(), s.confState(), loc.encode())).build();
+        }
         if (node.transport().send(m.to(), groupId, m)) {
             node.counters().messagesSent.increment();
             if (m.type() == MessageType.SNAPSHOT) {
@@ -653,6 +733,12 @@ final class GroupReplica {
     /** Step 4: hands committed entries (and any snapshot) to the apply stage; answers read states. */
     void handOver(Ready rd) {
         if (rd.snapshot() != null) {
+            if (isFileSnapshot(rd.snapshot())) {
+                // the log's record of it is durable now (handed over after the sync): older
+                // directories can go, but for received ones still waiting to be restored
+                restoresPending.add(rd.snapshot().index());
+                retainFileSnapshots(rd.snapshot().index());
+            }
             membership.reset(rd.snapshot().index(), rd.snapshot().confState());
             node.liveness().watch(rd.snapshot().confState(), System.nanoTime());
             node.counters().snapshotsInstalled.increment();
@@ -812,7 +898,7 @@ final class GroupReplica {
             lastSnapshotIndex = applied;
             byte[] data;
             try {
-                data = stateMachine.snapshot();
+                data = files == null ? stateMachine.snapshot() : snapshotToFiles(applied);
             } catch (RuntimeException e) {
                 // taking a snapshot does not change the state: skip this compaction, keep the
                 // log, and try again after another snapshotEveryEntries (the member stays up)
@@ -821,6 +907,45 @@ final class GroupReplica {
                 return;
             }
             post(() -> compact(applied, data));
+        }
+    }
+
+    /**
+     * Apply thread: has the machine write its state into a new directory, seals it as the file
+     * snapshot at {@code applied} and returns its manifest (the snapshot's data). A failure
+     * leaves no directory behind.
+     */
+    private byte[] snapshotToFiles(long applied) {
+        Path tmp = files.newTempDirectory(groupId);
+        try {
+            stateMachine.snapshotTo(tmp);
+            return files.seal(groupId, tmp, applied).encode();
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            // a leftover temporary directory is removed when the store next opens
+        }
+    }
+
+    /** Apply thread: restores the machine from a snapshot the core installed. */
+    void restoreOnApplyThread(Snapshot s) {
+        if (isFileSnapshot(s)) {
+            stateMachine.restoreFrom(files.directory(groupId, s.index()), s);
+            restoresPending.remove(s.index());
+        } else {
+            stateMachine.restore(s);
         }
     }
 

@@ -7,6 +7,8 @@ import io.kvkit.raft.MessageType;
 import io.kvkit.raft.RaftCore;
 import io.kvkit.raft.RaftOptions;
 import io.kvkit.raft.Snapshot;
+import io.kvkit.raft.storage.FileSnapshotStore;
+import io.kvkit.raft.storage.SnapshotManifest;
 import io.kvkit.raft.storage.RaftLogStorage;
 import io.kvkit.raft.storage.RaftLogStore;
 import io.kvkit.raft.transport.Transport;
@@ -146,6 +148,13 @@ public final class RaftNode implements AutoCloseable {
         if (groups.containsKey(groupId)) {
             throw new IllegalArgumentException("group " + groupId + " is already hosted on node " + config.nodeId());
         }
+        boolean toFiles = stateMachine.snapshotsToFiles();
+        FileSnapshotStore files = store.fileSnapshots();
+        if (toFiles && files == null) {
+            throw new IllegalArgumentException("the state machine of group " + groupId + " snapshots to files, but the log store "
+                    + store.getClass().getSimpleName() + " keeps no file snapshots; use a store that does (e.g. SharedRaftLogStore, "
+                    + "or MemoryRaftLogStore with a directory)");
+        }
         RaftLogStorage storage = store.open(groupId);
         boolean empty = storage.snapshot().isEmpty() && storage.lastIndex() == 0;
         if (empty && initialMembers != null) {
@@ -159,8 +168,17 @@ public final class RaftNode implements AutoCloseable {
         }
         Snapshot snap = storage.snapshot();
         long smApplied = stateMachine.appliedIndex();
+        boolean fileSnapshot = toFiles && SnapshotManifest.isManifest(snap.data());
+        if (toFiles) {
+            // what a crash left: directories of snapshots the log never recorded, or replaced ones
+            files.keepOnly(groupId, fileSnapshot ? snap.index() : -1);
+        }
         if (!snap.isEmpty() && smApplied < snap.index()) {
-            stateMachine.restore(snap);
+            if (fileSnapshot) {
+                stateMachine.restoreFrom(files.directory(groupId, snap.index()), snap);
+            } else {
+                stateMachine.restore(snap);
+            }
             smApplied = snap.index();
         }
         RaftCore core = new RaftCore(optionsFor(groupId), storage, smApplied);
@@ -415,6 +433,12 @@ public final class RaftNode implements AutoCloseable {
             for (Worker w : workers) {
                 w.reportUnreachable(toNode);
             }
+        }
+
+        @Override
+        public java.nio.file.Path fileSnapshotStagingDir() {
+            FileSnapshotStore files = store.fileSnapshots();
+            return files == null ? null : files.stagingDirectory();
         }
 
         @Override

@@ -38,6 +38,9 @@ public final class DirectoryRaftLogStore implements RaftLogStore {
     private static final String DELETED_SUFFIX = ".deleted";
 
     private final Path dir;
+    /** File-backed snapshots of the groups, in {@code <dir>/file-snapshots}. */
+    private final FileSnapshotStore fileSnapshots;
+    static final String FILE_SNAPSHOTS_DIR = "file-snapshots";
     private final long segmentBytes;
     private final ConcurrentHashMap<Long, GroupLog> groups = new ConcurrentHashMap<>();
     private final AtomicLong fsyncs = new AtomicLong();
@@ -62,6 +65,7 @@ public final class DirectoryRaftLogStore implements RaftLogStore {
     private DirectoryRaftLogStore(Path dir, long segmentBytes) throws IOException {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
+        this.fileSnapshots = FileSnapshotStore.open(dir.resolve(FILE_SNAPSHOTS_DIR));
         List<Path> children;
         try (Stream<Path> s = Files.list(dir)) {
             children = s.sorted().toList();
@@ -137,9 +141,15 @@ public final class DirectoryRaftLogStore implements RaftLogStore {
             Files.move(from, gone, StandardCopyOption.ATOMIC_MOVE);
             syncDir();
             deleteTree(gone);
+            fileSnapshots.deleteGroup(groupId);
         } catch (IOException e) {
             throw new UncheckedIOException("deleting the log of group " + groupId + " in " + dir, e);
         }
+    }
+
+    @Override
+    public FileSnapshotStore fileSnapshots() {
+        return fileSnapshots;
     }
 
     @Override

@@ -1,14 +1,35 @@
 package io.kvkit.raft.storage;
 
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A {@link RaftLogStore} in memory, for tests and simulations: nothing survives the process. */
+/**
+ * A {@link RaftLogStore} in memory, for tests and simulations: nothing survives the process
+ * (file-backed snapshots, when given a directory for them, are files, but the log that names
+ * them is gone with the process).
+ */
 public final class MemoryRaftLogStore implements RaftLogStore {
 
     private final Map<Long, MemoryRaftLogStorage> logs = new ConcurrentHashMap<>();
+    private final FileSnapshotStore fileSnapshots;
     private volatile boolean closed;
+
+    /** A store without file-backed snapshots. */
+    public MemoryRaftLogStore() {
+        this.fileSnapshots = null;
+    }
+
+    /** A store whose groups keep file-backed snapshots in {@code fileSnapshotDir}. */
+    public MemoryRaftLogStore(Path fileSnapshotDir) {
+        this.fileSnapshots = FileSnapshotStore.open(fileSnapshotDir);
+    }
+
+    @Override
+    public FileSnapshotStore fileSnapshots() {
+        return fileSnapshots;
+    }
 
     @Override
     public RaftLogStorage open(long groupId) {
@@ -26,6 +47,9 @@ public final class MemoryRaftLogStore implements RaftLogStore {
     public void delete(long groupId) {
         ensureOpen();
         logs.remove(groupId);
+        if (fileSnapshots != null) {
+            fileSnapshots.deleteGroup(groupId);
+        }
     }
 
     @Override

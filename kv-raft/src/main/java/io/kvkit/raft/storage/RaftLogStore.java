@@ -20,6 +20,15 @@ public interface RaftLogStore extends Closeable {
     /** Ids of the groups that have a log here: what a restarting node brings back up. */
     Set<Long> groupIds();
 
+    /**
+     * Where this node's file-backed snapshots live (beside the logs, deleted with a group's log),
+     * or null if this store keeps none: then only state machines that snapshot to a byte array
+     * can run on it.
+     */
+    default FileSnapshotStore fileSnapshots() {
+        return null;
+    }
+
     /** Removes a group's log and snapshots for good (its replica left this node). */
     void delete(long groupId);
 

@@ -85,6 +85,9 @@ public final class SharedRaftLogStore implements RaftLogStore {
     private static final int MAX_READ_BYTES = 1 << 20;
 
     private final Path dir;
+    /** File-backed snapshots of the groups, in {@code <dir>/file-snapshots}. */
+    private final FileSnapshotStore fileSnapshots;
+    static final String FILE_SNAPSHOTS_DIR = "file-snapshots";
     private final SharedRaftLogOptions options;
     final ReentrantLock lock = new ReentrantLock();
 
@@ -125,6 +128,7 @@ public final class SharedRaftLogStore implements RaftLogStore {
     private SharedRaftLogStore(Path dir, SharedRaftLogOptions options) throws IOException {
         this.dir = dir;
         this.options = options;
+        this.fileSnapshots = FileSnapshotStore.open(dir.resolve(FILE_SNAPSHOTS_DIR));
         this.tail = ByteBuffer.allocate(options.writeBufferBytes());
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
@@ -217,9 +221,15 @@ public final class SharedRaftLogStore implements RaftLogStore {
         sync();
         try {
             deleteSnapshotFiles(groupId, Long.MAX_VALUE);
+            fileSnapshots.deleteGroup(groupId);
         } catch (IOException e) {
             throw new UncheckedIOException("deleting the snapshots of group " + groupId + " in " + dir, e);
         }
+    }
+
+    @Override
+    public FileSnapshotStore fileSnapshots() {
+        return fileSnapshots;
     }
 
     @Override

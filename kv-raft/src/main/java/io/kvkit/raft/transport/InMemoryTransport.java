@@ -2,6 +2,12 @@ package io.kvkit.raft.transport;
 
 import io.kvkit.raft.Message;
 import io.kvkit.raft.MessageType;
+import io.kvkit.raft.Snapshot;
+import io.kvkit.raft.storage.FileSnapshotReceiver;
+import io.kvkit.raft.storage.FileSnapshotSender;
+import io.kvkit.raft.storage.LocatedFileSnapshot;
+
+import java.nio.file.Path;
 
 import java.util.Map;
 import java.util.Objects;
@@ -20,6 +26,11 @@ import java.util.concurrent.atomic.LongAdder;
  * drop messages at random (seeded) and cut links, so tests can exercise Raft over a lossy network
  * without sockets. Messages are passed by reference (kv-raft messages are immutable), not encoded.
  *
+ * <p>A file-backed snapshot ({@link LocatedFileSnapshot} data) is passed by reference too (the
+ * receiver copies or links the sender's files), unless {@link Hub#streamFileSnapshots} is set:
+ * then it is streamed in chunks from the sender's files into a staging directory of the
+ * receiver, as a network transport does, and delivered from there.
+ *
  * <p>Same contract as {@code NettyTransport} (module kv-raft-netty): {@code send} never blocks and never calls the
  * listener on the caller's thread; at most once; in order per (sender, destination); a bounded
  * inbox per node whose overflow is dropped and counted.
@@ -32,6 +43,8 @@ public final class InMemoryTransport implements Transport {
         private final Set<Long> cutLinks = ConcurrentHashMap.newKeySet();
         private final Random random;
         private volatile double dropProbability;
+        private volatile Path stagingRoot;
+        private volatile int chunkBytes;
 
         /** @param seed seeds the random drops (print it in the test) */
         public Hub(long seed) {
@@ -48,6 +61,18 @@ public final class InMemoryTransport implements Transport {
                 throw new IllegalArgumentException("node " + node + " has already joined this hub");
             }
             return t;
+        }
+
+        /**
+         * Streams file-backed snapshots in chunks of {@code chunkBytes} through
+         * {@code stagingRoot/node-<receiver>/...} instead of passing the sender's directory.
+         */
+        public void streamFileSnapshots(Path stagingRoot, int chunkBytes) {
+            if (chunkBytes <= 0) {
+                throw new IllegalArgumentException("chunkBytes must be > 0, got " + chunkBytes);
+            }
+            this.chunkBytes = chunkBytes;
+            this.stagingRoot = Objects.requireNonNull(stagingRoot, "stagingRoot");
         }
 
         /** Every message is dropped with probability {@code p} (0 = none, 1 = all). */
@@ -149,7 +174,16 @@ public final class InMemoryTransport implements Transport {
         }
         try {
             dest.delivery.execute(() -> {
-                dest.deliver(groupId, m);
+                Message out = m;
+                if (snapshot && hub.stagingRoot != null && LocatedFileSnapshot.isLocated(m.snapshot().data())) {
+                    try {
+                        out = stream(toNode, groupId, m);
+                    } catch (RuntimeException e) {
+                        reportSnapshotStatus(groupId, toNode, false);
+                        return;
+                    }
+                }
+                dest.deliver(groupId, out);
                 if (snapshot) {
                     reportSnapshotStatus(groupId, toNode, true);
                 }
@@ -160,6 +194,24 @@ public final class InMemoryTransport implements Transport {
         }
         messagesSent.increment();
         return true;
+    }
+
+    /** Streams a file snapshot chunk by chunk into the receiver's staging directory; returns the message to deliver. */
+    private Message stream(long toNode, long groupId, Message m) {
+        Snapshot s = m.snapshot();
+        LocatedFileSnapshot loc = LocatedFileSnapshot.decode(s.data(), "snapshot for node " + toNode);
+        Path staging = hub.stagingRoot.resolve("node-" + toNode).resolve("from-" + node + "-group-" + groupId + "-" + s.index());
+        FileSnapshotReceiver receiver = new FileSnapshotReceiver(staging, s.index(), s.term(), loc.manifest());
+        try (FileSnapshotSender sender = new FileSnapshotSender(s.index(), s.term(), loc.manifest(), loc.directory())) {
+            for (long at = receiver.resumeOffset(); at < sender.totalBytes(); at = receiver.resumeOffset()) {
+                receiver.accept(sender.chunkAt(at, hub.chunkBytes));
+            }
+        }
+        if (!receiver.isComplete()) {
+            throw new IllegalStateException("snapshot " + s.index() + " for node " + toNode + " arrived incomplete");
+        }
+        byte[] data = new LocatedFileSnapshot(staging, true, loc.manifest()).encode();
+        return m.toBuilder().snapshot(new Snapshot(s.index(), s.term(), s.confState(), data)).build();
     }
 
     private void deliver(long groupId, Message m) {

@@ -40,6 +40,16 @@ public interface Transport extends AutoCloseable {
          */
         default void onSnapshotStatus(long groupId, long toNode, boolean delivered) {
         }
+
+        /**
+         * Where the transport may stage file-backed snapshots it receives (on the same file
+         * system as the host's snapshot store, so that taking one is a rename), if its own
+         * options name no staging directory; null if the host keeps no file snapshots. Called
+         * on transport threads; must not block.
+         */
+        default java.nio.file.Path fileSnapshotStagingDir() {
+            return null;
+        }
     }
 
     /** This node's id. */

@@ -171,6 +171,61 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
         }
     }
 
+    /**
+     * Raft snapshots of a partition are files: its engines' checkpoints, which the runtime keeps
+     * on disk and streams to followers in chunks, so a partition never has to fit in the heap.
+     * ({@link #snapshot()} and {@link #restore} with data remain as the single-array form of the
+     * same checkpoints, {@link SnapshotArchive}, for callers that want one.)
+     */
+    @Override
+    public boolean snapshotsToFiles() {
+        return true;
+    }
+
+    /**
+     * Checkpoints every engine into {@code dir}: {@code system/} and {@code tables/<name>.<createIndex>/},
+     * the layout of a state directory. Engines hard-link their immutable files where they can.
+     */
+    @Override
+    public void snapshotTo(Path dir) {
+        checkUsable();
+        syncUnsynced();
+        system.checkpoint(dir.resolve("system"));
+        for (TableCatalog.Entry e : catalog.tables().values()) {
+            engines.get(e.info().getName()).checkpoint(dir.resolve("tables").resolve(e.directoryName()));
+        }
+    }
+
+    /**
+     * Copies the checkpoints in {@code dir} (already verified against their checksums by the
+     * runtime) into a new state generation and switches to it. Copied, not linked: engines may
+     * change their files in place, and the runtime's snapshot must stay as it is to be sent on.
+     */
+    @Override
+    public void restoreFrom(Path dir, Snapshot meta) {
+        if (closed) {
+            throw new IllegalStateException("partition replica in " + root + " is closed");
+        }
+        Path incoming = root.resolve(INCOMING);
+        SnapshotArchive.deleteTree(incoming);
+        try {
+            List<Path> files;
+            try (Stream<Path> s = Files.walk(dir)) {
+                files = s.filter(Files::isRegularFile).toList();
+            }
+            Files.createDirectories(incoming);
+            for (Path f : files) {
+                Path to = incoming.resolve(dir.relativize(f).toString());
+                Files.createDirectories(to.getParent());
+                Files.copy(f, to);
+            }
+            SnapshotArchive.fsyncTree(incoming);
+            install(incoming, meta);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restore snapshot " + meta.index() + " from " + dir + " into " + root, e);
+        }
+    }
+
     @Override
     public void restore(Snapshot snapshot) {
         if (closed) {
@@ -184,33 +239,37 @@ public final class PartitionStateMachine implements GroupStateMachine, AutoClose
             } else {
                 SnapshotArchive.unpack(snapshot.data(), incoming); // verifies everything before the live state is touched
             }
-            // the archive's index may lag (entries without a command are counted lazily): stamp the snapshot's own
-            stampAppliedIndex(incoming, snapshot.index());
-            restoring = true;
-            lock.writeLock().lock();
-            try {
-                closeEngines();
-                int next = generation + 1;
-                Path nextDir = root.resolve("state-" + next);
-                SnapshotArchive.deleteTree(nextDir);
-                Files.move(incoming, nextDir, StandardCopyOption.ATOMIC_MOVE);
-                SnapshotArchive.fsyncDirectory(root);
-                writeCurrent(next);
-                haltedBecause = null;
-                openState(next);
-                if (appliedIndex < snapshot.index()) { // an empty snapshot: a new state, stamped now
-                    system.write(WriteOptions.SYNC, new WriteBatch().put(EngineKeys.APPLIED_INDEX, EngineKeys.u64(snapshot.index())));
-                    appliedIndex = snapshot.index();
-                }
-            } finally {
-                restoring = false;
-                lock.writeLock().unlock();
-            }
-            LOG.info("partition replica in {} restored a snapshot at index {} ({} bytes)", root, snapshot.index(),
-                    snapshot.data().length);
+            install(incoming, snapshot);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restore a snapshot into " + root, e);
         }
+    }
+
+    /** Makes the state in {@code incoming} (complete, synced) the live state as of {@code snapshot.index()}. */
+    private void install(Path incoming, Snapshot snapshot) throws IOException {
+        // the checkpoint's index may lag (entries without a command are counted lazily): stamp the snapshot's own
+        stampAppliedIndex(incoming, snapshot.index());
+        restoring = true;
+        lock.writeLock().lock();
+        try {
+            closeEngines();
+            int next = generation + 1;
+            Path nextDir = root.resolve("state-" + next);
+            SnapshotArchive.deleteTree(nextDir);
+            Files.move(incoming, nextDir, StandardCopyOption.ATOMIC_MOVE);
+            SnapshotArchive.fsyncDirectory(root);
+            writeCurrent(next);
+            haltedBecause = null;
+            openState(next);
+            if (appliedIndex < snapshot.index()) { // an empty snapshot: a new state, stamped now
+                system.write(WriteOptions.SYNC, new WriteBatch().put(EngineKeys.APPLIED_INDEX, EngineKeys.u64(snapshot.index())));
+                appliedIndex = snapshot.index();
+            }
+        } finally {
+            restoring = false;
+            lock.writeLock().unlock();
+        }
+        LOG.info("partition replica in {} restored a snapshot at index {}", root, snapshot.index());
     }
 
     // ------------------------------------------------------------------ reads

@@ -16,16 +16,20 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * A directory tree of engine checkpoints as one byte array, the snapshot a partition hands to
- * Raft. Layout, big-endian:
+ * A directory tree of engine checkpoints as one byte array: the partition's single-array snapshot
+ * form ({@link PartitionStateMachine#snapshot()}, {@link PartitionStateMachine#restore}). Raft no
+ * longer uses it for partitions, whose snapshots are files streamed from disk
+ * ({@link PartitionStateMachine#snapshotTo}); it stays because snapshots recorded in a log before
+ * that change still arrive as archives and must restore, and because a small replica can be
+ * copied as one array. Layout, big-endian:
  * <pre>
  * magic "KVPS" u32 | format u8 = 1 | appliedIndex u64 | files u32
  * per file, sorted by path:  pathLength u16 | path (UTF-8, '/'-separated, relative)
  *                            | dataLength u64 | data | CRC32C u32 over path and data
  * CRC32C u32 over every byte before it
  * </pre>
- * The whole archive lives in memory: a partition larger than about 2 GiB cannot be snapshotted
- * this way (file-backed snapshots streamed in chunks are the next step).
+ * The whole archive lives in memory: a partition larger than the heap (or about 2 GiB) cannot
+ * be packed this way.
  */
 final class SnapshotArchive {
 

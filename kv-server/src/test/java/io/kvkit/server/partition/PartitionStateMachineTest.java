@@ -238,6 +238,43 @@ class PartitionStateMachineTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"lsm", "hash", "bplustree"})
+    void aFileSnapshotRestoredIntoAFreshReplicaReadsTheSameAndIsLeftAsItWas(String engine) throws Exception {
+        Path snapDir = dir.resolve("file-snapshot");
+        byte[] sessionsBefore;
+        try (PartitionStateMachine m = open(engine)) {
+            assertThat(m.snapshotsToFiles()).isTrue();
+            m.apply(1, createTable("t", engine));
+            for (int i = 2; i <= 300; i++) {
+                m.apply(i, withSession(put(i % 3 == 0 ? "t" : "", "k" + i % 40, "v" + i), 11, i, 1, true));
+            }
+            java.nio.file.Files.createDirectories(snapDir);
+            m.snapshotTo(snapDir);
+            sessionsBefore = m.sessions().toBytes();
+            m.apply(301, put("", "k1", "after the snapshot")); // the checkpoint does not move with the live state
+        }
+        io.kvkit.raft.storage.SnapshotManifest manifest = io.kvkit.raft.storage.SnapshotManifest.of(snapDir);
+        assertThat(manifest.files()).isNotEmpty();
+        Path other = dir.resolve("other");
+        try (PartitionStateMachine fresh = PartitionStateMachine.open(TestEngines.options(other, engine))) {
+            fresh.apply(1, put("", "stale", "gone"));
+            fresh.restoreFrom(snapDir, new Snapshot(305, 2, ConfState.EMPTY, manifest.encode()));
+            assertThat(fresh.appliedIndex()).isEqualTo(305);
+            assertThat(fresh.get("", b("stale"))).isNull();
+            assertThat(fresh.sessions().toBytes()).isEqualTo(sessionsBefore);
+            assertThat(get(fresh, "", "k1")).isEqualTo("v281");
+            fresh.apply(306, put("", "k2", "written after the restore"));
+        }
+        // the replica copied the snapshot: its own writes never reach the runtime's files
+        manifest.verify(snapDir);
+        try (PartitionStateMachine reopened = PartitionStateMachine.open(TestEngines.options(other, engine))) {
+            assertThat(reopened.appliedIndex()).isEqualTo(306);
+            assertThat(get(reopened, "t", "k39")).isEqualTo("v279");
+            assertThat(get(reopened, "", "k2")).isEqualTo("written after the restore");
+        }
+    }
+
     @Test
     void aDamagedSnapshotIsRefusedAndTheReplicaKeepsItsState() {
         try (PartitionStateMachine m = open("lsm")) {
