@@ -281,6 +281,11 @@ public final class KvNode implements AutoCloseable {
         return config.nodeId();
     }
 
+    /** For tests in this package. */
+    LeaderBalancer leaderBalancer() {
+        return leaders;
+    }
+
     /** The RESP port's address, or null when this member has none. */
     public InetSocketAddress respAddress() {
         return resp == null ? null : resp.localAddress();

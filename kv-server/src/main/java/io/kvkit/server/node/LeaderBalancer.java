@@ -145,6 +145,11 @@ final class LeaderBalancer implements AutoCloseable {
         }
     }
 
+    /** The timed log store whose windows feed the slow-node score. */
+    TimedRaftLogStore syncs() {
+        return syncs;
+    }
+
     /** Whether this node considers itself slow now. */
     boolean slow() {
         return slow;

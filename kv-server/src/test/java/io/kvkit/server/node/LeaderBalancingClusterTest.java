@@ -70,6 +70,52 @@ class LeaderBalancingClusterTest {
         }
     }
 
+    @Test
+    void aSlowNodeHandsItsLeadershipsAwayAndTakesThemBackWhenFastAgain() throws Exception {
+        LeaderBalancing fast = LeaderBalancing.defaults().withDelay(Duration.ofSeconds(1)).withInterval(Duration.ofMillis(200))
+                .withSlowNodeWindows(2);
+        try (InProcessCluster cluster = new InProcessCluster(dir, 3, 8, 3, 3, "lsm"); RawCalls raw = new RawCalls()) {
+            cluster.configs.replaceAll(c -> c.withLeaderBalancing(fast));
+            cluster.startAll();
+            Map<Integer, Long> preferred = preferredLeaders(raw, cluster);
+            int preferringOne = (int) preferred.values().stream().filter(id -> id == 1).count();
+            awaitLeaders("every partition led by its preferred leader after start-up", cluster, raw, leaders -> leaders.equals(preferred));
+
+            // node 1's log fsyncs turn slow: 20 syncs of 2 x the threshold every 20 ms outweigh its real ones
+            LeaderBalancer one = cluster.nodes.get(1L).leaderBalancer();
+            long slowSync = 2 * fast.slowNodeThreshold().toNanos();
+            java.util.concurrent.atomic.AtomicBoolean pumping = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread pump = Thread.ofPlatform().daemon().start(() -> {
+                while (pumping.get()) {
+                    for (int i = 0; i < 20; i++) {
+                        one.syncs().record(slowSync);
+                    }
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            try {
+                awaitLeaders("node 1, slow, leading nothing", cluster, raw, leaders -> leaders.size() == 8 && !leaders.containsValue(1L));
+                assertThat(one.slow()).isTrue();
+                assertThat(one.transfersStarted(LeaderBalancePolicy.Reason.SLOW_NODE)).isGreaterThanOrEqualTo(preferringOne);
+                assertThat(metric(cluster, 1, "kvkit_leader_transfers_started_total", "slow_node")).isGreaterThanOrEqualTo(preferringOne);
+            } finally {
+                pumping.set(false);
+                pump.join();
+            }
+            awaitLeaders("leaders back to the spread once node 1 is fast again", cluster, raw, leaders -> leaders.equals(preferred));
+            assertThat(one.slow()).isFalse();
+            for (long id = 2; id <= 3; id++) {
+                assertThat(cluster.nodes.get(id).leaderBalancer().transfersStarted(LeaderBalancePolicy.Reason.SLOW_NODE))
+                        .as("node %d is not slow", id).isZero();
+            }
+            write(raw, cluster, "after-slow");
+        }
+    }
+
     /** Partition → the leader every live node agrees on, for partitions whose leader reports itself leading. */
     private static Map<Integer, Long> leaders(InProcessCluster cluster, RawCalls raw) {
         Map<Integer, Long> leaders = new TreeMap<>();
