@@ -29,10 +29,12 @@ import java.util.function.LongPredicate;
  *       earlier rounds), so a restart does not start a storm.</li>
  * </ol>
  * A transfer that fails (or runs past {@value #IN_FLIGHT_LIMIT_SECONDS} s) backs the partition off
- * for {@code max(delay, 1 s)}, doubling per consecutive failure up to {@value #MAX_BACKOFF_SECONDS} s.
- * So does a <em>bounce</em>: this node leads again, within three delays, a partition it handed to
- * its preferred leader — that leader gave it back (it is slow, or restarting), and handing it over
- * again at once would ping-pong.
+ * for {@code max(delay, 1 s)}, doubling per failure up to {@value #MAX_BACKOFF_SECONDS} s (the count
+ * is forgotten {@value #MAX_BACKOFF_SECONDS} s after the last backoff ended).
+ * So does a <em>bounce</em>: this node leads again, within three delays, a partition it handed
+ * over — the other node gave it back (it is slow, or restarting; or every node is slow and they pass
+ * it around), and handing it over again at once would ping-pong. The backoff doubles with each
+ * bounce, so such passing around dies down.
  */
 final class LeaderBalancePolicy {
     /** A member whose log is this close to the commit index takes over without a long catch-up. */
@@ -151,10 +153,8 @@ final class LeaderBalancePolicy {
             return; // given up on already
         }
         if (ok) {
-            backoff.remove(t.partition());
-            if (t.reason() == Reason.PREFERRED) {
-                handedOff.put(t.partition(), new HandOff(t.target(), nowNanos));
-            }
+            // the backoff's count stays: a hand-over that bounces must wait longer each time
+            handedOff.put(t.partition(), new HandOff(t.target(), nowNanos));
         } else {
             fail(t.partition(), nowNanos);
         }

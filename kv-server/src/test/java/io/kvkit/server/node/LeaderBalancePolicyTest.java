@@ -155,6 +155,31 @@ class LeaderBalancePolicyTest {
     }
 
     @Test
+    void slowNodesPassingAPartitionAroundBackOffDoubling() {
+        // every node slow: node 1 hands partition 0 to node 2, which hands it back after its delay, and so on
+        Map<Long, Long> match = Map.of(1L, 100L, 2L, 100L, 3L, 100L);
+        policy.plan(List.of(led(0, List.of(1L, 2L, 3L))), ALL_LIVE, true, 0);
+        long now = DELAY;
+        Transfer t = policy.plan(List.of(led(0, List.of(1L, 2L, 3L))), ALL_LIVE, true, now).getFirst();
+        long term = 5;
+        for (int bounce = 1; bounce <= 3; bounce++) {
+            assertThat(t).isEqualTo(new Transfer(0, 2, Reason.SLOW_NODE));
+            policy.transferEnded(t, true, now);
+            policy.plan(List.of(), ALL_LIVE, true, now + SECOND); // node 2 leads
+            now += 2 * SECOND;
+            term += 2;
+            List<LedPartition> back = List.of(led(0, term, List.of(1L, 2L, 3L), match));
+            assertThat(policy.plan(back, ALL_LIVE, true, now)).isEmpty();
+            assertThat(policy.backingOff(0, now)).as("bounce %d", bounce).isTrue();
+            long wait = DELAY << (bounce - 1);
+            assertThat(policy.plan(back, ALL_LIVE, true, now + wait - 1)).as("bounce %d: waits %d s", bounce, wait / SECOND)
+                    .isEmpty();
+            now += wait;
+            t = policy.plan(back, ALL_LIVE, true, now).getFirst();
+        }
+    }
+
+    @Test
     void aSlowNodeWithNoReadyPeerKeepsItsLeadership() {
         List<LedPartition> led = List.of(led(0, List.of(1L, 2L, 3L)));
         policy.plan(led, ALL_LIVE, true, 0);

@@ -106,8 +106,9 @@ class LeaderBalancingClusterTest {
                 pumping.set(false);
                 pump.join();
             }
-            awaitLeaders("leaders back to the spread once node 1 is fast again", cluster, raw, leaders -> leaders.equals(preferred));
-            assertThat(one.slow()).isFalse();
+            // while slow, node 1 may briefly hold a partition handed back to it: wait for it to be well first
+            awaitLeaders("leaders back to the spread once node 1 is fast again", cluster, raw,
+                    leaders -> !one.slow() && leaders.equals(preferred));
             for (long id = 2; id <= 3; id++) {
                 assertThat(cluster.nodes.get(id).leaderBalancer().transfersStarted(LeaderBalancePolicy.Reason.SLOW_NODE))
                         .as("node %d is not slow", id).isZero();
