@@ -25,6 +25,10 @@ import java.util.function.LongPredicate;
  *       entries of the commit index);</li>
  *   <li>a slow node hands it to the first member of its preference order, other than itself, that
  *       is live and caught up, whoever is preferred;</li>
+ *   <li>a ready transfer waits, up to {@value #MAX_BUSY_ROUNDS} rounds, for a round in which the
+ *       partition has no command in flight (proposed and not applied): a transfer during one
+ *       leaves its reply unknown to the client (the old leader cannot tell whether it
+ *       committed), so moving between commands spares clients those retries;</li>
  *   <li>at most {@code maxInFlight} transfers run at once (counting those still running from
  *       earlier rounds), so a restart does not start a storm.</li>
  * </ol>
@@ -41,6 +45,8 @@ final class LeaderBalancePolicy {
     static final long CAUGHT_UP_LAG_ENTRIES = 64;
     static final long IN_FLIGHT_LIMIT_SECONDS = 60;
     static final long MAX_BACKOFF_SECONDS = 300;
+    /** Rounds a ready transfer waits for a moment without commands in flight before it goes anyway. */
+    static final int MAX_BUSY_ROUNDS = 5;
 
     /** Why a transfer was started. */
     enum Reason {
@@ -50,11 +56,20 @@ final class LeaderBalancePolicy {
         SLOW_NODE
     }
 
-    /** A partition this node leads, as its leader sees it now. */
-    record LedPartition(int partition, long term, List<Long> preference, long commitIndex, Map<Long, Long> matchIndexes) {
+    /**
+     * A partition this node leads, as its leader sees it now: its term, replica preference, the
+     * leader's last, commit and applied index, and each member's match index.
+     */
+    record LedPartition(int partition, long term, List<Long> preference, long lastIndex, long commitIndex, long appliedIndex,
+                        Map<Long, Long> matchIndexes) {
         LedPartition {
             preference = List.copyOf(preference);
             matchIndexes = Map.copyOf(matchIndexes);
+        }
+
+        /** Commands in flight: proposed and not committed, or committed and not applied (their replies pending). */
+        boolean busy() {
+            return lastIndex > commitIndex || appliedIndex < commitIndex;
         }
     }
 
@@ -78,6 +93,7 @@ final class LeaderBalancePolicy {
     private final Map<Integer, Long> inFlight = new HashMap<>();     // partition -> started at
     private final Map<Integer, HandOff> handedOff = new HashMap<>();
     private final Map<Integer, Backoff> backoff = new HashMap<>();
+    private final Map<Integer, Integer> busyRounds = new HashMap<>();
 
     LeaderBalancePolicy(long self, long delayNanos, int maxInFlight) {
         if (delayNanos < 0) {
@@ -112,6 +128,7 @@ final class LeaderBalancePolicy {
             }
         }
         leading.keySet().retainAll(ledNow);
+        busyRounds.keySet().retainAll(ledNow);
         // a transfer whose result never came is given up (the runtime fails one after its request timeout)
         inFlight.entrySet().removeIf(e -> {
             if (nowNanos - e.getValue() > IN_FLIGHT_LIMIT_SECONDS * 1_000_000_000L) {
@@ -139,7 +156,11 @@ final class LeaderBalancePolicy {
                 continue;
             }
             long target = slow ? firstOtherReady(lp, live) : preferredIfReady(lp, live);
+            if (target > 0 && lp.busy() && busyRounds.merge(p, 1, Integer::sum) <= MAX_BUSY_ROUNDS) {
+                continue; // a transfer now would leave the replies of the commands in flight unknown
+            }
             if (target > 0) {
+                busyRounds.remove(p);
                 inFlight.put(p, nowNanos);
                 out.add(new Transfer(p, target, slow ? Reason.SLOW_NODE : Reason.PREFERRED));
             }

@@ -126,7 +126,7 @@ final class LeaderBalancer implements AutoCloseable {
                 continue;
             }
             led.add(new LeaderBalancePolicy.LedPartition(lp.partition(), s.term(), routes.replicas().get(lp.partition()),
-                    s.commitIndex(), lp.group().matchIndexes()));
+                    s.lastIndex(), s.commitIndex(), s.appliedIndex(), lp.group().matchIndexes()));
         }
         for (LeaderBalancePolicy.Transfer t : policy.plan(led, live, slow, nowNanos)) {
             LocalPartition lp = partitions.get(t.partition());

@@ -27,7 +27,32 @@ class LeaderBalancePolicyTest {
     }
 
     private static LedPartition led(int p, long term, List<Long> preference, Map<Long, Long> match) {
-        return new LedPartition(p, term, preference, 100, match);
+        return new LedPartition(p, term, preference, 100, 100, 100, match);
+    }
+
+    @Test
+    void aBusyPartitionWaitsForAQuietRoundThenGoesAnyway() {
+        Map<Long, Long> match = Map.of(1L, 100L, 2L, 100L, 3L, 100L);
+        LedPartition proposing = new LedPartition(0, 5, List.of(2L, 1L, 3L), 103, 100, 100, match);
+        LedPartition applying = new LedPartition(1, 5, List.of(2L, 1L, 3L), 100, 100, 98, match);
+        LeaderBalancePolicy p = new LeaderBalancePolicy(1, DELAY, 4);
+        p.plan(List.of(proposing, applying), ALL_LIVE, false, 0);
+        for (int round = 1; round <= LeaderBalancePolicy.MAX_BUSY_ROUNDS; round++) {
+            assertThat(p.plan(List.of(proposing, applying), ALL_LIVE, false, DELAY + round)).as("busy round %d", round).isEmpty();
+        }
+        // partition 1 is quiet now: it goes; partition 0 stayed busy for the limit: it goes anyway
+        LedPartition quiet = new LedPartition(1, 5, List.of(2L, 1L, 3L), 100, 100, 100, match);
+        assertThat(p.plan(List.of(proposing, quiet), ALL_LIVE, false, DELAY + 10)).extracting(Transfer::partition)
+                .containsExactly(0, 1);
+    }
+
+    @Test
+    void aQuietRoundEndsTheWait() {
+        Map<Long, Long> match = Map.of(1L, 100L, 2L, 100L, 3L, 100L);
+        LedPartition busy = new LedPartition(0, 5, List.of(2L, 1L, 3L), 101, 100, 100, match);
+        policy.plan(List.of(busy), ALL_LIVE, false, 0);
+        assertThat(policy.plan(List.of(busy), ALL_LIVE, false, DELAY)).isEmpty();
+        assertThat(policy.plan(List.of(led(0, List.of(2L, 1L, 3L))), ALL_LIVE, false, DELAY + 1)).hasSize(1);
     }
 
     @Test
