@@ -137,6 +137,20 @@ class PreferredLeadersTest {
     }
 
     @Test
+    void aStateFoundedInRingOrderStillDecodesInRingOrder() {
+        // states founded before PreferredLeaders list the sets in ring order: same format, order kept
+        ClusterState now = ClusterBootstrap.initialState(Founders.members(3), 8, 3, 3, "lsm", Map.of());
+        List<List<Long>> ringOrder = sets(now.ring());
+        ClusterState before = new ClusterState(now.clusterId(), now.epoch(), now.partitionCount(), now.replicationFactor(),
+                now.metaMembers(), now.nodes(), now.ring(), ringOrder, now.tables());
+        ClusterState decoded = ClusterState.decode(before.encode());
+        for (int p = 0; p < 8; p++) {
+            assertThat(decoded.replicas(p)).isEqualTo(ringOrder.get(p));
+        }
+        assertThat(decoded).isEqualTo(before).isNotEqualTo(now);
+    }
+
+    @Test
     void badInputIsNamed() {
         assertThatThrownBy(() -> PreferredLeaders.spread(List.of(List.of()), Map.of()))
                 .hasMessageContaining("partition 0 has no replicas");
