@@ -90,6 +90,8 @@ final class GroupReplica {
     final AppliedIndexWaiters appliedWaiters;
     final ApplyQueue applyQueue;
     private volatile GroupStatus status;
+    /** As leader: each member's match index as of the latest round; empty otherwise. Read by {@link RaftGroup#matchIndexes}. */
+    private volatile Map<Long, Long> matchIndexes = Map.of();
     private volatile boolean closed;
 
     // worker thread only
@@ -868,6 +870,43 @@ final class GroupReplica {
     private void publishStatus() {
         status = new GroupStatus(groupId, node.nodeId(), core.role(), core.term(), core.leader(), core.commitIndex(),
                 0, core.lastIndex(), quiesced);
+        publishMatchIndexes();
+    }
+
+    /** Copies the leader's per-member match indexes for other threads, allocating only when one changed. */
+    private void publishMatchIndexes() {
+        if (core.role() != Role.LEADER) {
+            if (!matchIndexes.isEmpty()) {
+                matchIndexes = Map.of();
+            }
+            return;
+        }
+        ConfState members = core.confState();
+        Map<Long, Long> published = matchIndexes;
+        boolean same = published.size() == members.voters().size() + members.learners().size();
+        for (int i = 0; same && i < members.voters().size() + members.learners().size(); i++) {
+            long id = i < members.voters().size() ? members.voters().get(i) : members.learners().get(i - members.voters().size());
+            Progress pr = core.progress(id);
+            Long before = published.get(id);
+            same = pr != null && before != null && before == pr.match();
+        }
+        if (same) {
+            return;
+        }
+        Map<Long, Long> now = new java.util.TreeMap<>();
+        for (List<Long> ids : List.of(members.voters(), members.learners())) {
+            for (long id : ids) {
+                Progress pr = core.progress(id);
+                if (pr != null) {
+                    now.put(id, pr.match());
+                }
+            }
+        }
+        matchIndexes = java.util.Collections.unmodifiableMap(now);
+    }
+
+    Map<Long, Long> matchIndexes() {
+        return matchIndexes;
     }
 
     // ------------------------------------------------------------------ apply thread

@@ -110,6 +110,16 @@ public final class RaftGroup {
         return replica.status();
     }
 
+    /**
+     * On the leader: each member's (voters' and learners', this node's own included) match index
+     * (the highest log index known to be in its log), as of the worker's latest round for the
+     * group; an empty map on a member that is not the leader. Read-only; for deciding whether a
+     * member is caught up (e.g. before {@link #transferLeadership}).
+     */
+    public java.util.Map<Long, Long> matchIndexes() {
+        return replica.matchIndexes();
+    }
+
     /** The state machine this group applies to. */
     public GroupStateMachine stateMachine() {
         return replica.stateMachine();

@@ -91,6 +91,37 @@ class RaftNodeLifecycleTest {
     }
 
     @Test
+    void theLeaderShowsEachMembersMatchIndexAndACutOffMemberFallsBehind() throws Exception {
+        try (RuntimeCluster c = new RuntimeCluster(3, 39, cfg -> cfg)) {
+            c.startGroup(G);
+            c.proposeUntilAcked(G, "x");
+            long leader = c.awaitLeader(G);
+            await("every member's match index at the leader's commit index", () -> {
+                java.util.Map<Long, Long> m = c.group(leader, G).matchIndexes();
+                long commit = c.group(leader, G).status().commitIndex();
+                return m.keySet().equals(java.util.Set.of(1L, 2L, 3L)) && m.values().stream().allMatch(i -> i == commit);
+            });
+            for (long other : c.ids) {
+                if (other != leader) {
+                    assertThat(c.group(other, G).matchIndexes()).as("follower %d", other).isEmpty();
+                }
+            }
+            long cut = leader == 3 ? 1 : leader + 1;
+            c.isolate(cut, true);
+            long before = c.group(leader, G).matchIndexes().get(cut);
+            for (int i = 0; i < 5; i++) {
+                c.proposeUntilAcked(G, "while-cut-" + i);
+            }
+            long now = c.leaderOf(G);
+            await("the cut-off member behind the commit index", () -> {
+                java.util.Map<Long, Long> m = c.group(now, G).matchIndexes();
+                return m.get(cut) != null && m.get(cut) == before && c.group(now, G).status().commitIndex() >= before + 5;
+            });
+            c.isolate(cut, false);
+        }
+    }
+
+    @Test
     void stoppedAndRemovedGroupsFailTheirRequestsAndRemovedLogsAreDeleted() throws Exception {
         try (RuntimeCluster c = new RuntimeCluster(3, 35, cfg -> cfg)) {
             c.startGroup(G);

@@ -31,7 +31,18 @@ public enum ConfigKey {
     MAX_VALUE_BYTES("max-value-bytes", "BYTES", "largest value, e.g. 4MiB (default 4MiB)"),
     MAX_IN_FLIGHT_PER_CONNECTION("max-in-flight-per-connection", "N",
             "unanswered requests per client connection before the node stops reading it (default 1024)"),
-    CLIENT_IO_THREADS("client-io-threads", "N", "event-loop threads of the client endpoint (default 2)");
+    CLIENT_IO_THREADS("client-io-threads", "N", "event-loop threads of the client endpoint (default 2)"),
+    LEADER_BALANCE("leader-balance", "true|false",
+            "move each led partition to its preferred leader, and away from this node while its log fsyncs are slow (default true)"),
+    LEADER_BALANCE_DELAY("leader-balance-delay", "DURATION",
+            "a partition this node has led for less than this is left alone, e.g. 10s (default 10s)"),
+    LEADER_BALANCE_INTERVAL("leader-balance-interval", "DURATION",
+            "time between balancing rounds, also the slow-node measuring window (default 2s)"),
+    LEADER_BALANCE_MAX_TRANSFERS("leader-balance-max-transfers", "N", "leadership transfers started per round at most (default 2)"),
+    SLOW_NODE_THRESHOLD("slow-node-threshold", "DURATION",
+            "a window whose p99 Raft-log fsync time is above this counts as slow (default 200ms)"),
+    SLOW_NODE_WINDOWS("slow-node-windows", "N",
+            "consecutive slow windows that make this node slow, and windows under half the threshold that end it (default 3)");
 
     private final String key;
     private final String paramLabel;
@@ -58,7 +69,7 @@ public enum ConfigKey {
 
     /** Whether the value is true or false (a flag of this key may be given without a value). */
     public boolean isBoolean() {
-        return this == SYNC_WRITES || this == LEASE_READS;
+        return this == SYNC_WRITES || this == LEASE_READS || this == LEADER_BALANCE;
     }
 
     public static Optional<ConfigKey> of(String key) {

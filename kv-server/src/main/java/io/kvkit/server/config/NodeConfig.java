@@ -39,13 +39,22 @@ import java.util.Optional;
  * @param maxValueBytes        largest value (default 4 MiB)
  * @param maxInFlightPerConnection requests a client connection may have unanswered before the node stops reading it (default 1024)
  * @param clientIoThreads      event-loop threads of the client endpoint (default 2)
+ * @param leaderBalance        move led partitions to their preferred leaders, and away while this node is slow (default true)
+ * @param leaderBalanceDelay   a partition this node has led for less than this is left alone (default 10 s)
+ * @param leaderBalanceInterval time between balancing rounds, also the slow-node window (default 2 s)
+ * @param leaderBalanceMaxTransfers leadership transfers running at once at most (default 2)
+ * @param slowNodeThreshold    a window whose p99 Raft-log fsync time exceeds this is slow (default 200 ms)
+ * @param slowNodeWindows      consecutive slow windows that make the node slow, and windows under half
+ *                             the threshold that end it (default 3); see {@link LeaderBalancing}
  */
 public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
                          int replicationFactor, int metaReplicas, String defaultEngine,
                          Map<String, String> defaultEngineOptions, Duration tickInterval, int electionTicks,
                          boolean syncWrites, boolean leaseReads, int raftWorkerThreads, long snapshotEveryEntries,
                          Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
-                         int clientIoThreads) {
+                         int clientIoThreads, boolean leaderBalance, Duration leaderBalanceDelay,
+                         Duration leaderBalanceInterval, int leaderBalanceMaxTransfers, Duration slowNodeThreshold,
+                         int slowNodeWindows) {
 
     /**
      * One founding member, as every node of the cluster sees it: its id and the host and ports
@@ -74,6 +83,50 @@ public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Memb
         defaultEngineOptions = Map.copyOf(defaultEngineOptions);
         Objects.requireNonNull(tickInterval, "tickInterval");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
+        leaderBalancing(leaderBalance, leaderBalanceDelay, leaderBalanceInterval, leaderBalanceMaxTransfers, slowNodeThreshold,
+                slowNodeWindows); // checks them
+    }
+
+    /** A config with the default {@link LeaderBalancing}. */
+    public NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
+                      int replicationFactor, int metaReplicas, String defaultEngine,
+                      Map<String, String> defaultEngineOptions, Duration tickInterval, int electionTicks,
+                      boolean syncWrites, boolean leaseReads, int raftWorkerThreads, long snapshotEveryEntries,
+                      Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
+                      int clientIoThreads) {
+        this(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
+                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
+                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, LeaderBalancing.defaults());
+    }
+
+    private NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
+                       int replicationFactor, int metaReplicas, String defaultEngine,
+                       Map<String, String> defaultEngineOptions, Duration tickInterval, int electionTicks,
+                       boolean syncWrites, boolean leaseReads, int raftWorkerThreads, long snapshotEveryEntries,
+                       Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
+                       int clientIoThreads, LeaderBalancing lb) {
+        this(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
+                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
+                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, lb.enabled(), lb.delay(),
+                lb.interval(), lb.maxTransfersPerRound(), lb.slowNodeThreshold(), lb.slowNodeWindows());
+    }
+
+    /** The leader-balancing settings as one value. */
+    public LeaderBalancing leaderBalancing() {
+        return leaderBalancing(leaderBalance, leaderBalanceDelay, leaderBalanceInterval, leaderBalanceMaxTransfers,
+                slowNodeThreshold, slowNodeWindows);
+    }
+
+    private static LeaderBalancing leaderBalancing(boolean on, Duration delay, Duration interval, int maxTransfers,
+                                                   Duration slowThreshold, int slowWindows) {
+        return new LeaderBalancing(on, delay, interval, maxTransfers, slowThreshold, slowWindows);
+    }
+
+    /** This config with {@code lb} as its leader-balancing settings. */
+    public NodeConfig withLeaderBalancing(LeaderBalancing lb) {
+        return new NodeConfig(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas,
+                defaultEngine, defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads,
+                snapshotEveryEntries, requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, lb);
     }
 
     /** This node's own entry of {@code initialCluster}. */

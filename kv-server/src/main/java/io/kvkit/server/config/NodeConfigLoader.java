@@ -169,9 +169,20 @@ public final class NodeConfigLoader {
         int inFlight = intOr(ConfigKey.MAX_IN_FLIGHT_PER_CONNECTION, DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION, 1, 65_536);
         int ioThreads = intOr(ConfigKey.CLIENT_IO_THREADS, DEFAULT_CLIENT_IO_THREADS, 1, 256);
 
+        LeaderBalancing leaders = new LeaderBalancing(boolOr(ConfigKey.LEADER_BALANCE, true),
+                durationOr(ConfigKey.LEADER_BALANCE_DELAY, LeaderBalancing.DEFAULT_DELAY, Duration.ZERO, LeaderBalancing.MAX_DELAY),
+                durationOr(ConfigKey.LEADER_BALANCE_INTERVAL, LeaderBalancing.DEFAULT_INTERVAL, LeaderBalancing.MIN_INTERVAL,
+                        LeaderBalancing.MAX_INTERVAL),
+                intOr(ConfigKey.LEADER_BALANCE_MAX_TRANSFERS, LeaderBalancing.DEFAULT_MAX_TRANSFERS_PER_ROUND, 1,
+                        LeaderBalancing.MAX_TRANSFERS_PER_ROUND),
+                durationOr(ConfigKey.SLOW_NODE_THRESHOLD, LeaderBalancing.DEFAULT_SLOW_NODE_THRESHOLD,
+                        LeaderBalancing.MIN_SLOW_NODE_THRESHOLD, LeaderBalancing.MAX_SLOW_NODE_THRESHOLD),
+                intOr(ConfigKey.SLOW_NODE_WINDOWS, LeaderBalancing.DEFAULT_SLOW_NODE_WINDOWS, 1, LeaderBalancing.MAX_SLOW_NODE_WINDOWS));
+
         return new NodeConfig(nodeId, dataDir, listenHost, members, partitions, replicationFactor, metaReplicas, engine,
                 engineOptions, tick, electionTicks, syncWrites, leaseReads, workers, snapshotEvery, requestTimeout, maxKey, maxValue,
-                inFlight, ioThreads);
+                inFlight, ioThreads, leaders.enabled(), leaders.delay(), leaders.interval(), leaders.maxTransfersPerRound(),
+                leaders.slowNodeThreshold(), leaders.slowNodeWindows());
     }
 
     private static String key(ConfigKey k) {

@@ -47,6 +47,12 @@ public final class NodeConfigWriter {
         y.append("max-value-bytes: ").append(c.maxValueBytes()).append('\n');
         y.append("max-in-flight-per-connection: ").append(c.maxInFlightPerConnection()).append('\n');
         y.append("client-io-threads: ").append(c.clientIoThreads()).append('\n');
+        y.append("leader-balance: ").append(c.leaderBalancing().enabled()).append('\n');
+        y.append("leader-balance-delay: ").append(RawValue.durationText(c.leaderBalancing().delay())).append('\n');
+        y.append("leader-balance-interval: ").append(RawValue.durationText(c.leaderBalancing().interval())).append('\n');
+        y.append("leader-balance-max-transfers: ").append(c.leaderBalancing().maxTransfersPerRound()).append('\n');
+        y.append("slow-node-threshold: ").append(RawValue.durationText(c.leaderBalancing().slowNodeThreshold())).append('\n');
+        y.append("slow-node-windows: ").append(c.leaderBalancing().slowNodeWindows()).append('\n');
         return y.toString();
     }
 

@@ -33,8 +33,10 @@ public final class ClusterBootstrap {
     /**
      * The state every founding node computes identically from its config: epoch 1, every member
      * UP with standard weight, the ring over all members (each partition's replica set is the
-     * ring's, in ring order), the meta group on the first {@code metaReplicas} members by id, and
-     * the {@code default} table.
+     * ring's, ordered by {@link PreferredLeaders#spread} so that every node is the preferred leader
+     * of its share of the partitions), the meta group on the first {@code metaReplicas} members by
+     * id, and the {@code default} table. (States founded before that ordering list the sets in ring
+     * order; they decode unchanged.)
      *
      * @throws IllegalArgumentException naming the setting, its value and what is allowed (see
      *                                  {@link #checkSettings})
@@ -52,14 +54,17 @@ public final class ClusterBootstrap {
         }
         Ring ring = Ring.create(RingOptions.defaults().withPartitionCount(partitions).withReplicationFactor(replicationFactor),
                 ringNodes);
-        List<List<Long>> replicas = new ArrayList<>(partitions);
+        List<List<Long>> ringSets = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) {
             List<Long> set = new ArrayList<>(replicationFactor);
             for (RingNode n : ring.replicas(p)) {
                 set.add((long) n.id());
             }
-            replicas.add(set);
+            ringSets.add(set);
         }
+        Map<Long, Integer> weights = new TreeMap<>();
+        ring.nodes().forEach(n -> weights.put((long) n.id(), n.weight()));
+        List<List<Long>> replicas = PreferredLeaders.spread(ringSets, weights);
         List<Long> meta = sorted.subList(0, metaReplicas).stream().map(NodeConfig.Member::id).toList();
         TableRecord defaultTable = new TableRecord(TableName.DEFAULT, defaultEngine, defaultEngineOptions);
         long clusterId = clusterId(sorted, partitions, replicationFactor, metaReplicas, defaultEngine, defaultEngineOptions);

@@ -27,7 +27,7 @@ import java.util.function.BooleanSupplier;
  */
 record AdminObservations(long nodeId, ClusterView view, Map<Integer, LocalPartition> partitions, RaftNode raft,
                          SharedRaftLogStore log, ClientEndpoint endpoint, RequestMetrics requests,
-                         BooleanSupplier servingNow) implements NodeObservations {
+                         LeaderBalancer leaders, BooleanSupplier servingNow) implements NodeObservations {
 
     @Override
     public boolean serving() {
@@ -70,6 +70,7 @@ record AdminObservations(long nodeId, ClusterView view, Map<Integer, LocalPartit
             }
         }
         RaftMetrics.writeTo(out, groups);
+        leaders.writeMetrics(out);
         List<StorageMetrics.EngineSample> engines = new ArrayList<>();
         for (LocalPartition lp : new TreeMap<>(partitions).values()) {
             Map<String, String> engineOf = lp.machine().tableEngines();

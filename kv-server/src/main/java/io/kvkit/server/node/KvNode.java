@@ -84,6 +84,7 @@ public final class KvNode implements AutoCloseable {
     private ClusterView view;
     private RequestRouter router;
     private ScheduledExecutorService background;
+    private LeaderBalancer leaders;
 
     private KvNode(NodeConfig config, DataDirectory dir) {
         this.config = config;
@@ -124,6 +125,7 @@ public final class KvNode implements AutoCloseable {
 
         // 1. the Raft log of every group on this node, sharing fsyncs
         store = SharedRaftLogStore.open(dir.raft(), SharedRaftLogOptions.defaults().withFsync(config.syncWrites()));
+        TimedRaftLogStore timedLog = new TimedRaftLogStore(store, config.leaderBalancing().slowNodeThreshold().toNanos());
 
         // 2. the Raft runtime over the network
         RaftNodeConfig raftConfig = RaftNodeConfig.defaults(id)
@@ -141,7 +143,7 @@ public final class KvNode implements AutoCloseable {
         }
         InetSocketAddress raftListen = new InetSocketAddress(config.listenHost(), self.raftPort());
         try {
-            raft = new RaftNode(raftConfig, store,
+            raft = new RaftNode(raftConfig, timedLog,
                     listener -> new NettyTransport(id, raftListen, peers, NettyTransportOptions.defaults(), listener));
         } catch (RuntimeException e) {
             throw portProblem(e, "raft", raftListen);
@@ -162,6 +164,7 @@ public final class KvNode implements AutoCloseable {
         TreeSet<Integer> hosted = new TreeSet<>(bootstrap.partitionsOf(id));
         hosted.addAll(dir.existingPartitions());
         startPartitions(bootstrap, hosted);
+        leaders = new LeaderBalancer(id, view, partitions, raft::isPeerLive, timedLog, config.leaderBalancing());
 
         // 5. clients
         forwarder = new PeerForwarder(PeerForwarderOptions.defaults().withRequestTimeout(config.requestTimeout()));
@@ -183,7 +186,7 @@ public final class KvNode implements AutoCloseable {
         if (self.adminPort() != 0) {
             InetSocketAddress adminListen = new InetSocketAddress(config.listenHost(), self.adminPort());
             AdminObservations observations = new AdminObservations(id, view, partitions, raft, store, endpoint, requestMetrics,
-                    () -> !closing.get());
+                    leaders, () -> !closing.get());
             try {
                 admin = AdminEndpoint.start(config.listenHost(), self.adminPort(), observations);
             } catch (RuntimeException e) {
@@ -209,6 +212,7 @@ public final class KvNode implements AutoCloseable {
         background = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kv-node-upkeep").factory());
         background.scheduleWithFixedDelay(() -> guarded(refresher::refresh), 0, 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(() -> guarded(reconciler::run), 2, 2, TimeUnit.SECONDS);
+        leaders.start();
         LOG.info("node {} serving: client {}, raft {}, {} partitions hosted of {}, meta member: {}", id, endpoint.localAddress(),
                 raftListen, partitions.size(), bootstrap.partitionCount(), meta != null);
     }
@@ -277,6 +281,11 @@ public final class KvNode implements AutoCloseable {
         return config.nodeId();
     }
 
+    /** For tests in this package. */
+    LeaderBalancer leaderBalancer() {
+        return leaders;
+    }
+
     /** The RESP port's address, or null when this member has none. */
     public InetSocketAddress respAddress() {
         return resp == null ? null : resp.localAddress();
@@ -313,6 +322,7 @@ public final class KvNode implements AutoCloseable {
             if (background != null) {
                 order.add(background::shutdownNow);
             }
+            order.add(leaders);
             order.add(endpoint);
             order.add(forwarder);
             order.add(raft);
