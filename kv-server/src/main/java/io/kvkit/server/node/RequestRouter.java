@@ -358,11 +358,30 @@ final class RequestRouter implements RequestHandler {
                 .thenApply(v -> results.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
     }
 
-    /** One table command of the node's own on one partition, through the normal write path. */
+    /**
+     * One table command of the node's own on one partition, through the normal write path. A
+     * leader change (NOT_LEADER, or an outcome left unknown) is retried with the same session
+     * sequence number until the request timeout, so it applies once; leadership transfers by the
+     * balancer are routine, and a table push must ride them out.
+     */
     CompletableFuture<Response> applyOnPartition(int p, Request.Builder command) {
         Session s = internal.begin();
         Request r = command.setRequestId(1).setSession(s).setPartition(p).build();
-        return write(p, r).whenComplete((resp, err) -> internal.done(s));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMillis);
+        return writeRetrying(p, r, deadline, 0).whenComplete((resp, err) -> internal.done(s));
+    }
+
+    private CompletableFuture<Response> writeRetrying(int p, Request r, long deadline, int attempt) {
+        return write(p, r).handle((resp, err) -> {
+            StatusCode code = err != null ? FailureStatus.of(err).getCode() : resp.getStatus().getCode();
+            boolean retryable = code == StatusCode.NOT_LEADER || code == StatusCode.UNAVAILABLE || code == StatusCode.TIMEOUT;
+            long backoffMillis = Math.min(500, 25L << Math.min(attempt, 5));
+            if (!retryable || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis) >= deadline) {
+                return err != null ? CompletableFuture.<Response>failedFuture(err) : CompletableFuture.completedFuture(resp);
+            }
+            Executor later = CompletableFuture.delayedExecutor(backoffMillis, TimeUnit.MILLISECONDS);
+            return CompletableFuture.supplyAsync(() -> null, later).thenCompose(ignored -> writeRetrying(p, r, deadline, attempt + 1));
+        }).thenCompose(f -> f);
     }
 
     CompletableFuture<Response> createOnPartition(int p, TableInfo t) {

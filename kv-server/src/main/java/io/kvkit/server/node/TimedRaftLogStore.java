@@ -1,5 +1,6 @@
 package io.kvkit.server.node;
 
+import io.kvkit.raft.storage.FileSnapshotStore;
 import io.kvkit.raft.storage.RaftLogStorage;
 import io.kvkit.raft.storage.RaftLogStore;
 
@@ -84,6 +85,11 @@ final class TimedRaftLogStore implements RaftLogStore {
     @Override
     public Set<Long> groupIds() {
         return store.groupIds();
+    }
+
+    @Override
+    public FileSnapshotStore fileSnapshots() {
+        return store.fileSnapshots(); // a wrapper that hid it would turn file snapshots off for every partition
     }
 
     @Override
