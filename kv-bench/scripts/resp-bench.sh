@@ -56,7 +56,8 @@ bin_dir="$("$ROOT/kv-bench/scripts/ensure-redis.sh" | tail -n 1)" || die "redis-
 redis_server="$bin_dir/redis-server"; redis_cli="$bin_dir/redis-cli"; redis_benchmark="$bin_dir/redis-benchmark"
 
 stamp="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
-out="${out:-$ROOT/bench-results/resp/$stamp$([[ $quick -eq 1 ]] && echo -quick)}"
+suffix=""; [[ $quick -eq 1 ]] && suffix="-quick"
+out="${out:-$ROOT/bench-results/resp/$stamp$suffix}"
 mkdir -p "$out/raw"
 out="$(cd "$out" && pwd)"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/kvkit-resp-bench.XXXXXX")"
