@@ -64,6 +64,13 @@ final class InProcessCluster implements AutoCloseable {
     }
 
     /**
+     * Ports this JVM has handed out. A port is only probed, not held, so without this two members
+     * of one cluster could be given the same free port (seen: "members 1 and 2 have the same raft
+     * address"); tests use a few hundred at most, out of 12,000.
+     */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
      * A port that is free now, below the kernel's ephemeral range (32768 and up on Linux), so the
      * outgoing connections of other nodes cannot take it between this check and the bind.
      */
@@ -71,6 +78,9 @@ final class InProcessCluster implements AutoCloseable {
         java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
         for (int attempt = 0; attempt < 1000; attempt++) {
             int port = random.nextInt(20_000, 32_000);
+            if (!HANDED_OUT.add(port)) {
+                continue; // free now, but already given to another node of this JVM that has not bound it yet
+            }
             try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 return s.getLocalPort();
             } catch (IOException busy) {
