@@ -77,6 +77,7 @@ final class GroupReplica {
     final AppliedIndexWaiters appliedWaiters;
     final ApplyQueue applyQueue;
     private volatile GroupStatus status;
+    private volatile GroupMembership publishedMembership;
     private volatile boolean closed;
 
     // worker thread only
@@ -782,6 +783,31 @@ final class GroupReplica {
     private void publishStatus() {
         status = new GroupStatus(groupId, node.nodeId(), core.role(), core.term(), core.leader(), core.commitIndex(),
                 0, core.lastIndex(), quiesced);
+        ConfState cs = core.confState();
+        Map<Long, Long> match = Map.of();
+        if (core.role() == Role.LEADER) {
+            match = new HashMap<>();
+            for (long peer : cs.voters()) {
+                Progress pr = core.progress(peer);
+                if (pr != null) {
+                    match.put(peer, pr.match());
+                }
+            }
+            for (long peer : cs.learners()) {
+                Progress pr = core.progress(peer);
+                if (pr != null) {
+                    match.put(peer, pr.match());
+                }
+            }
+        }
+        GroupMembership last = publishedMembership;
+        if (last == null || !last.confState().equals(cs) || last.commitIndex() != core.commitIndex() || !last.matchIndex().equals(match)) {
+            publishedMembership = new GroupMembership(cs, core.commitIndex(), match);
+        }
+    }
+
+    GroupMembership membership() {
+        return publishedMembership;
     }
 
     // ------------------------------------------------------------------ apply thread

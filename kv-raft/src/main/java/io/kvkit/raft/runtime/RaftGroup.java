@@ -110,6 +110,14 @@ public final class RaftGroup {
         return replica.status();
     }
 
+    /**
+     * This member's view of the membership (committed) and, on the leader, of each member's
+     * replication progress, as of its worker's latest round.
+     */
+    public GroupMembership membership() {
+        return replica.membership();
+    }
+
     /** The state machine this group applies to. */
     public GroupStateMachine stateMachine() {
         return replica.stateMachine();
