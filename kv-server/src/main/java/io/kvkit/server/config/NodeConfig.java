@@ -39,13 +39,32 @@ import java.util.Optional;
  * @param maxValueBytes        largest value (default 4 MiB)
  * @param maxInFlightPerConnection requests a client connection may have unanswered before the node stops reading it (default 1024)
  * @param clientIoThreads      event-loop threads of the client endpoint (default 2)
+ * @param joinSeed             "" for a node that founds (or restarts in) the cluster of {@code initialCluster};
+ *                             else the client address ("host:port") of any node of a running cluster this
+ *                             node joins: {@code initialCluster} then holds only this node's own entry, and Q,
+ *                             R and the tables come from the cluster
+ * @param maxConcurrentMoves   partitions led by this node that may move between nodes at once (default 2)
  */
 public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
                          int replicationFactor, int metaReplicas, String defaultEngine,
                          Map<String, String> defaultEngineOptions, Duration tickInterval, int electionTicks,
                          boolean syncWrites, boolean leaseReads, int raftWorkerThreads, long snapshotEveryEntries,
                          Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
-                         int clientIoThreads) {
+                         int clientIoThreads, String joinSeed, int maxConcurrentMoves) {
+    /** Partitions led by one node that may move at once, unless configured. */
+    public static final int DEFAULT_MAX_CONCURRENT_MOVES = 2;
+
+    /** A node that founds or restarts in its cluster, with the default move concurrency. */
+    public NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
+                      int replicationFactor, int metaReplicas, String defaultEngine, Map<String, String> defaultEngineOptions,
+                      Duration tickInterval, int electionTicks, boolean syncWrites, boolean leaseReads, int raftWorkerThreads,
+                      long snapshotEveryEntries, Duration requestTimeout, int maxKeyBytes, int maxValueBytes,
+                      int maxInFlightPerConnection, int clientIoThreads) {
+        this(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
+                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
+                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, "", DEFAULT_MAX_CONCURRENT_MOVES);
+    }
+
 
     /**
      * One founding member, as every node of the cluster sees it: its id and the host and ports
@@ -74,6 +93,23 @@ public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Memb
         defaultEngineOptions = Map.copyOf(defaultEngineOptions);
         Objects.requireNonNull(tickInterval, "tickInterval");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
+        Objects.requireNonNull(joinSeed, "joinSeed (\"\" if none)");
+        if (maxConcurrentMoves < 1) {
+            throw new IllegalArgumentException("maxConcurrentMoves " + maxConcurrentMoves + " is not allowed (allowed: 1 or more)");
+        }
+    }
+
+    /** Whether this node joins a running cluster through {@link #joinSeed()}. */
+    public boolean joins() {
+        return !joinSeed.isEmpty();
+    }
+
+    /** This configuration joining the cluster that the node at {@code seedClientAddress} belongs to. */
+    public NodeConfig withJoinSeed(String seedClientAddress) {
+        return new NodeConfig(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
+                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
+                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, seedClientAddress,
+                maxConcurrentMoves);
     }
 
     /** This node's own entry of {@code initialCluster}. */
