@@ -31,7 +31,11 @@ public enum ConfigKey {
     MAX_VALUE_BYTES("max-value-bytes", "BYTES", "largest value, e.g. 4MiB (default 4MiB)"),
     MAX_IN_FLIGHT_PER_CONNECTION("max-in-flight-per-connection", "N",
             "unanswered requests per client connection before the node stops reading it (default 1024)"),
-    CLIENT_IO_THREADS("client-io-threads", "N", "event-loop threads of the client endpoint (default 2)");
+    CLIENT_IO_THREADS("client-io-threads", "N", "event-loop threads of the client endpoint (default 2)"),
+    JOIN("join", "HOST:PORT", "client address of any node of a running cluster to join (initial-cluster then lists only this "
+            + "node; partitions, replication factor and tables come from the cluster); default: none, found or restart the "
+            + "initial cluster"),
+    MAX_CONCURRENT_MOVES("max-concurrent-moves", "N", "partitions led by this node that may move between nodes at once (default 2)");
 
     private final String key;
     private final String paramLabel;

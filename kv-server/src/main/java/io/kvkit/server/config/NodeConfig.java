@@ -39,7 +39,7 @@ import java.util.Optional;
  * @param maxValueBytes        largest value (default 4 MiB)
  * @param maxInFlightPerConnection requests a client connection may have unanswered before the node stops reading it (default 1024)
  * @param clientIoThreads      event-loop threads of the client endpoint (default 2)
- * @param joinSeed             "" for a node that founds (or restarts in) the cluster of {@code initialCluster};
+ * @param join                 "" for a node that founds (or restarts in) the cluster of {@code initialCluster};
  *                             else the client address ("host:port") of any node of a running cluster this
  *                             node joins: {@code initialCluster} then holds only this node's own entry, and Q,
  *                             R and the tables come from the cluster
@@ -50,7 +50,7 @@ public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Memb
                          Map<String, String> defaultEngineOptions, Duration tickInterval, int electionTicks,
                          boolean syncWrites, boolean leaseReads, int raftWorkerThreads, long snapshotEveryEntries,
                          Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
-                         int clientIoThreads, String joinSeed, int maxConcurrentMoves) {
+                         int clientIoThreads, String join, int maxConcurrentMoves) {
     /** Partitions led by one node that may move at once, unless configured. */
     public static final int DEFAULT_MAX_CONCURRENT_MOVES = 2;
 
@@ -93,19 +93,19 @@ public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Memb
         defaultEngineOptions = Map.copyOf(defaultEngineOptions);
         Objects.requireNonNull(tickInterval, "tickInterval");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
-        Objects.requireNonNull(joinSeed, "joinSeed (\"\" if none)");
+        Objects.requireNonNull(join, "join (\"\" if none)");
         if (maxConcurrentMoves < 1) {
             throw new IllegalArgumentException("maxConcurrentMoves " + maxConcurrentMoves + " is not allowed (allowed: 1 or more)");
         }
     }
 
-    /** Whether this node joins a running cluster through {@link #joinSeed()}. */
+    /** Whether this node joins a running cluster through {@link #join()}. */
     public boolean joins() {
-        return !joinSeed.isEmpty();
+        return !join.isEmpty();
     }
 
     /** This configuration joining the cluster that the node at {@code seedClientAddress} belongs to. */
-    public NodeConfig withJoinSeed(String seedClientAddress) {
+    public NodeConfig withJoin(String seedClientAddress) {
         return new NodeConfig(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
                 defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
                 requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, seedClientAddress,

@@ -47,6 +47,10 @@ public final class NodeConfigWriter {
         y.append("max-value-bytes: ").append(c.maxValueBytes()).append('\n');
         y.append("max-in-flight-per-connection: ").append(c.maxInFlightPerConnection()).append('\n');
         y.append("client-io-threads: ").append(c.clientIoThreads()).append('\n');
+        if (c.joins()) {
+            y.append("join: ").append(quote(c.join())).append('\n');
+        }
+        y.append("max-concurrent-moves: ").append(c.maxConcurrentMoves()).append('\n');
         return y.toString();
     }
 

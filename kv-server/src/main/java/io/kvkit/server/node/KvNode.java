@@ -130,7 +130,7 @@ public final class KvNode implements AutoCloseable {
     }
 
     /**
-     * Starts a node that joins the running cluster of {@code config.joinSeed()} (see
+     * Starts a node that joins the running cluster of {@code config.join()} (see
      * {@link ClusterJoin}); a restart with the same configuration finds its data directory (which
      * records the cluster's id) and rejoins.
      */
@@ -139,14 +139,14 @@ public final class KvNode implements AutoCloseable {
             throw new NodeStartException("node " + config.nodeId() + " joins a cluster but its own entry (host and ports) is not "
                     + "in its initial cluster");
         }
-        ClusterState state = ClusterJoin.fetchState(config.joinSeed(), config.requestTimeout());
+        ClusterState state = ClusterJoin.fetchState(config.join(), config.requestTimeout());
         ClusterJoin.checkIdentity(state, config);
         DataDirectory dir = DataDirectory.open(config.dataDir(), state.clusterId(), config.nodeId());
         KvNode node = new KvNode(config, dir);
         try {
             node.startUp(state);
             String outcome = ClusterJoin.addSelf(config, node.router::handle);
-            LOG.info("node {} joined the cluster through {}: {}", config.nodeId(), config.joinSeed(), outcome);
+            LOG.info("node {} joined the cluster through {}: {}", config.nodeId(), config.join(), outcome);
             node.refresher.refresh();
             return node;
         } catch (RuntimeException e) {

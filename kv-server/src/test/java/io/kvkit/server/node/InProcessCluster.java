@@ -62,7 +62,7 @@ final class InProcessCluster implements AutoCloseable {
                     base.requestTimeout(), base.maxKeyBytes(), base.maxValueBytes(), base.maxInFlightPerConnection(),
                     base.clientIoThreads()));
         }
-        KvNode node = KvNode.start(configs.get((int) id - 1).withJoinSeed(clientAddress(seed)));
+        KvNode node = KvNode.start(configs.get((int) id - 1).withJoin(clientAddress(seed)));
         nodes.put(id, node);
         return node;
     }

@@ -98,7 +98,7 @@ class MembershipChangeTest {
                             InProcessCluster.freePort(), 0, 0)), base.partitions(), base.replicationFactor(), base.metaReplicas(),
                     base.defaultEngine(), base.defaultEngineOptions(), base.tickInterval(), base.electionTicks(), base.syncWrites(),
                     base.leaseReads(), 1, base.snapshotEveryEntries(), base.requestTimeout(), base.maxKeyBytes(), base.maxValueBytes(),
-                    base.maxInFlightPerConnection(), 1).withJoinSeed(cluster.clientAddress(1));
+                    base.maxInFlightPerConnection(), 1).withJoin(cluster.clientAddress(1));
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> KvNode.start(impostor))
                     .isInstanceOf(NodeStartException.class)
                     .hasMessageContaining("node id 2 is already in the cluster with raft address " + cluster.configs.get(1).self().raftAddress())
