@@ -90,7 +90,7 @@ public final class KvNode implements AutoCloseable {
     private ClusterView view;
     private RequestRouter router;
     private ScheduledExecutorService background;
-    private PartitionReconciler mover;
+    private volatile PartitionReconciler mover;
     private RoutesRefresher refresher;
 
     private KvNode(NodeConfig config, DataDirectory dir) {
@@ -237,7 +237,7 @@ public final class KvNode implements AutoCloseable {
         if (self.adminPort() != 0) {
             InetSocketAddress adminListen = new InetSocketAddress(config.listenHost(), self.adminPort());
             AdminObservations observations = new AdminObservations(id, view, partitions, raft, store, endpoint, requestMetrics,
-                    () -> !closing.get());
+                    () -> !closing.get(), () -> mover);
             try {
                 admin = AdminEndpoint.start(config.listenHost(), self.adminPort(), observations);
             } catch (RuntimeException e) {
