@@ -69,6 +69,8 @@ public final class KvNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
     /** A file in a partition directory whose replica is being deleted: the directory is never served again. */
     private static final String RETIRING_MARK = "RETIRING";
+    /** A file in the directory of an empty replica being opened: a crash before it is gone leaves nothing worth keeping. */
+    private static final String OPENING_MARK = "OPENING";
     /** The per-replica system store (applied index, catalog, sessions) holds little: keep its memory small. */
     private static final Map<String, String> SYSTEM_STORE_OPTIONS = Map.of("writeBufferSizeBytes", Long.toString(1 << 20),
             "blockCacheSizeBytes", Long.toString(1 << 20));
@@ -205,8 +207,10 @@ public final class KvNode implements AutoCloseable {
         //    reconciler opens and retires replicas as the targets move
         TreeSet<Integer> hosted = new TreeSet<>();
         for (int p : dir.existingPartitions()) {
-            if (Files.exists(dir.partition(p).resolve(RETIRING_MARK))) {
-                deleteReplicaDirectory(p); // a retirement a crash interrupted: its group had left already
+            if (Files.exists(dir.partition(p).resolve(RETIRING_MARK)) || Files.exists(dir.partition(p).resolve(OPENING_MARK))) {
+                // a retirement a crash interrupted (its group had left already), or an empty replica
+                // whose opening was: either way nothing in it is needed
+                deleteReplicaDirectory(p);
             } else {
                 hosted.add(p);
             }
@@ -336,8 +340,28 @@ public final class KvNode implements AutoCloseable {
             if (Files.exists(dir.partition(p))) {
                 deleteReplicaDirectory(p); // left over from an earlier replica (its group is not hosted here)
             }
-            LocalPartition lp = startPartition(null, p);
+            Path mark = dir.partition(p).resolve(OPENING_MARK);
+            LocalPartition lp;
+            try {
+                Files.createDirectories(dir.partition(p));
+                Files.writeString(mark, "being opened by node " + config.nodeId() + "\n");
+                lp = startPartition(null, p);
+            } catch (java.io.IOException e) {
+                throw new UncheckedIOException("cannot prepare the replica directory " + dir.partition(p), e);
+            } catch (RuntimeException e) {
+                try {
+                    deleteReplicaDirectory(p);
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
             partitions.put(p, lp);
+            try {
+                Files.deleteIfExists(mark);
+            } catch (java.io.IOException e) {
+                throw new UncheckedIOException("cannot finish opening the replica in " + dir.partition(p), e);
+            }
             return lp;
         }
     }
