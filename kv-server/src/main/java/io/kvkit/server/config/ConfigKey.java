@@ -35,7 +35,9 @@ public enum ConfigKey {
     JOIN("join", "HOST:PORT", "client address of any node of a running cluster to join (initial-cluster then lists only this "
             + "node; partitions, replication factor and tables come from the cluster); default: none, found or restart the "
             + "initial cluster"),
-    MAX_CONCURRENT_MOVES("max-concurrent-moves", "N", "partitions led by this node that may move between nodes at once (default 2)");
+    MAX_CONCURRENT_MOVES("max-concurrent-moves", "N", "partitions led by this node that may move between nodes at once (default 2)"),
+    NODE_DOWN_AFTER("node-down-after", "DURATION", "how long the meta leader hears nothing from a node before it marks it DOWN "
+            + "and re-creates its replicas on the others, e.g. 30s (default 30s)");
 
     private final String key;
     private final String paramLabel;

@@ -44,15 +44,19 @@ import java.util.Optional;
  *                             node joins: {@code initialCluster} then holds only this node's own entry, and Q,
  *                             R and the tables come from the cluster
  * @param maxConcurrentMoves   partitions led by this node that may move between nodes at once (default 2)
+ * @param nodeDownAfter        how long the meta leader hears nothing from a node before it marks it DOWN
+ *                             and re-creates its replicas on the others (default 30 s)
  */
 public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
                          int replicationFactor, int metaReplicas, String defaultEngine,
                          Map<String, String> defaultEngineOptions, Duration tickInterval, int electionTicks,
                          boolean syncWrites, boolean leaseReads, int raftWorkerThreads, long snapshotEveryEntries,
                          Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
-                         int clientIoThreads, String join, int maxConcurrentMoves) {
+                         int clientIoThreads, String join, int maxConcurrentMoves, Duration nodeDownAfter) {
     /** Partitions led by one node that may move at once, unless configured. */
     public static final int DEFAULT_MAX_CONCURRENT_MOVES = 2;
+    /** How long a node may be silent before the meta leader marks it DOWN, unless configured. */
+    public static final Duration DEFAULT_NODE_DOWN_AFTER = Duration.ofSeconds(30);
 
     /** A node that founds or restarts in its cluster, with the default move concurrency. */
     public NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
@@ -62,7 +66,8 @@ public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Memb
                       int maxInFlightPerConnection, int clientIoThreads) {
         this(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
                 defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
-                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, "", DEFAULT_MAX_CONCURRENT_MOVES);
+                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, "", DEFAULT_MAX_CONCURRENT_MOVES,
+                DEFAULT_NODE_DOWN_AFTER);
     }
 
 
@@ -94,6 +99,7 @@ public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Memb
         Objects.requireNonNull(tickInterval, "tickInterval");
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(join, "join (\"\" if none)");
+        Objects.requireNonNull(nodeDownAfter, "nodeDownAfter");
         if (maxConcurrentMoves < 1) {
             throw new IllegalArgumentException("maxConcurrentMoves " + maxConcurrentMoves + " is not allowed (allowed: 1 or more)");
         }
@@ -109,7 +115,14 @@ public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Memb
         return new NodeConfig(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
                 defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
                 requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, seedClientAddress,
-                maxConcurrentMoves);
+                maxConcurrentMoves, nodeDownAfter);
+    }
+
+    /** This configuration with another {@link #nodeDownAfter()}. */
+    public NodeConfig withNodeDownAfter(Duration after) {
+        return new NodeConfig(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
+                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
+                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, join, maxConcurrentMoves, after);
     }
 
     /** This node's own entry of {@code initialCluster}. */

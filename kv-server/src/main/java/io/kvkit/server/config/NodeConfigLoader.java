@@ -134,6 +134,8 @@ public final class NodeConfigLoader {
         }
         boolean joins = !join.isEmpty();
         int maxMoves = intOr(ConfigKey.MAX_CONCURRENT_MOVES, NodeConfig.DEFAULT_MAX_CONCURRENT_MOVES, 1, 1024);
+        Duration downAfter = durationOr(ConfigKey.NODE_DOWN_AFTER, NodeConfig.DEFAULT_NODE_DOWN_AFTER, Duration.ofSeconds(1),
+                Duration.ofDays(1));
         int replicationFactor = intOr(ConfigKey.REPLICATION_FACTOR, DEFAULT_REPLICATION_FACTOR, 1, MAX_REPLICATION_FACTOR);
         // a joining node takes Q, R and the meta group from the cluster: its own list holds only itself
         if (replicationFactor > members.size() && !joins) {
@@ -186,7 +188,7 @@ public final class NodeConfigLoader {
 
         return new NodeConfig(nodeId, dataDir, listenHost, members, partitions, replicationFactor, metaReplicas, engine,
                 engineOptions, tick, electionTicks, syncWrites, leaseReads, workers, snapshotEvery, requestTimeout, maxKey, maxValue,
-                inFlight, ioThreads, join, maxMoves);
+                inFlight, ioThreads, join, maxMoves, downAfter);
     }
 
     private static String key(ConfigKey k) {

@@ -51,6 +51,7 @@ public final class NodeConfigWriter {
             y.append("join: ").append(quote(c.join())).append('\n');
         }
         y.append("max-concurrent-moves: ").append(c.maxConcurrentMoves()).append('\n');
+        y.append("node-down-after: ").append(RawValue.durationText(c.nodeDownAfter())).append('\n');
         return y.toString();
     }
 

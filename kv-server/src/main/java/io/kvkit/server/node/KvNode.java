@@ -278,7 +278,12 @@ public final class KvNode implements AutoCloseable {
                 KvNode.this.retire(replica);
             }
         }, router::handle, refresher::refresh, config.maxConcurrentMoves());
-        background.scheduleWithFixedDelay(() -> guarded(mover::run), 1, 1, TimeUnit.SECONDS);
+        background.scheduleWithFixedDelay(() -> guarded(mover::run), 500, 500, TimeUnit.MILLISECONDS);
+        if (meta != null) {
+            FailureDetector detector = new FailureDetector(id, view, meta.group(), forwarder, router::handle, config.nodeDownAfter(),
+                    System::nanoTime);
+            background.scheduleWithFixedDelay(() -> guarded(detector::run), 1, 1, TimeUnit.SECONDS);
+        }
         LOG.info("node {} serving: client {}, raft {}, {} partitions hosted of {}, meta member: {}", id, endpoint.localAddress(),
                 raftListen, partitions.size(), bootstrap.partitionCount(), meta != null);
     }

@@ -123,6 +123,12 @@ final class RequestRouter implements RequestHandler {
         }
     }
 
+    /** Whether the cluster state this node holds marks it DOWN. */
+    private boolean markedDown() {
+        var self = view.state().nodes().get(nodeId);
+        return self != null && self.status() == io.kvkit.server.meta.NodeStatus.DOWN;
+    }
+
     /** The leader of partition {@code p} as far as this node knows (0 if it does not). */
     long leaderOf(int p) {
         LocalPartition local = partitions.get(p);
@@ -203,6 +209,10 @@ final class RequestRouter implements RequestHandler {
             return redirect(p, r, view.leaderHint(p));
         }
         ReadConsistency c = r.getConsistency();
+        if (c == ReadConsistency.STALE && markedDown()) {
+            // the cluster replaced this node's replicas: what it holds may be old, and a stale read would show it
+            return redirect(p, r, view.leaderHint(p));
+        }
         io.kvkit.raft.runtime.ReadConsistency level = switch (c) {
             case LEASE -> io.kvkit.raft.runtime.ReadConsistency.LEASE;
             case FOLLOWER -> io.kvkit.raft.runtime.ReadConsistency.FOLLOWER;

@@ -90,6 +90,28 @@ class MembershipChangeTest {
     }
 
     @Test
+    void aSilentNodeIsMarkedDownAndItsReplicasAreRecreatedOnTheOthers() throws Exception {
+        try (InProcessCluster cluster = new InProcessCluster(dir, 4, 8, 3, 3, "lsm")) {
+            cluster.configs.replaceAll(c -> c.withNodeDownAfter(java.time.Duration.ofSeconds(2)));
+            cluster.startAll();
+            try (KvClient client = KvClient.builder().seeds(cluster.clientAddresses().toArray(String[]::new)).build()) {
+                KvTable table = client.defaultTable();
+                load(table);
+                ClusterState before = cluster.nodes.get(1L).clusterState();
+                assertThat(before.partitionsOf(4)).isNotEmpty();
+                cluster.stop(4); // silent from now on
+                ClusterState healed = awaitSettled(cluster, s -> s.nodes().get(4L).status() == NodeStatus.DOWN);
+                assertThat(healed.holdsAnything(4)).isFalse();
+                for (int p = 0; p < healed.partitionCount(); p++) {
+                    assertThat(healed.membership(p).voters()).as("partition %d back to R voters", p).hasSize(3).doesNotContain(4L);
+                }
+                assertThat(replicasAdded(before, healed)).as("exactly node 4's replicas re-created").isEqualTo(before.partitionsOf(4).size());
+                checkAllReadable(table);
+            }
+        }
+    }
+
+    @Test
     void aJoiningIdThatTheClusterKnowsWithOtherAddressesIsRefused() {
         try (InProcessCluster cluster = new InProcessCluster(dir, 3, 8, 3, 3, "lsm").startAll()) {
             var base = cluster.configs.getFirst();
