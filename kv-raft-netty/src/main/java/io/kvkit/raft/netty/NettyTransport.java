@@ -249,6 +249,25 @@ public final class NettyTransport implements Transport {
         }
     }
 
+    /**
+     * Makes {@code address} node {@code node}'s address: adds the peer if it is new, replaces it
+     * (closing the old connection, dropping what was queued for it) if its address changed, and
+     * does nothing if it is the same. For a host that learns its peers at run time (a node that
+     * joined a running cluster, or one that moved). Returns whether anything changed.
+     */
+    public synchronized boolean setPeerAddress(long node, InetSocketAddress address) {
+        checkPeer(node, address);
+        PeerConnection existing = peers.get(node);
+        if (existing != null && existing.address.equals(address)) {
+            return false;
+        }
+        if (existing != null) {
+            removePeer(node);
+        }
+        addPeer(node, address);
+        return true;
+    }
+
     /** Removes a peer: closes its connection, stops reconnecting, drops what was queued. */
     public void removePeer(long node) {
         PeerConnection p = peers.remove(node);

@@ -90,8 +90,8 @@ final class GroupReplica {
     final AppliedIndexWaiters appliedWaiters;
     final ApplyQueue applyQueue;
     private volatile GroupStatus status;
-    /** As leader: each member's match index as of the latest round; empty otherwise. Read by {@link RaftGroup#matchIndexes}. */
-    private volatile Map<Long, Long> matchIndexes = Map.of();
+    /** The committed membership and, as leader, each member's match index, for other threads. Read by {@link RaftGroup#membership}. */
+    private volatile GroupMembership publishedMembership;
     private volatile boolean closed;
 
     // worker thread only
@@ -870,43 +870,58 @@ final class GroupReplica {
     private void publishStatus() {
         status = new GroupStatus(groupId, node.nodeId(), core.role(), core.term(), core.leader(), core.commitIndex(),
                 0, core.lastIndex(), quiesced);
-        publishMatchIndexes();
+        publishMembership();
     }
 
-    /** Copies the leader's per-member match indexes for other threads, allocating only when one changed. */
-    private void publishMatchIndexes() {
-        if (core.role() != Role.LEADER) {
-            if (!matchIndexes.isEmpty()) {
-                matchIndexes = Map.of();
+    /**
+     * Publishes the committed membership, the commit index and, on the leader, every member's
+     * match index (voters and learners, this node included); a new object only when one changed.
+     */
+    private void publishMembership() {
+        ConfState cs = core.confState();
+        boolean leader = core.role() == Role.LEADER;
+        GroupMembership last = publishedMembership;
+        if (last != null && last.commitIndex() == core.commitIndex() && last.confState().equals(cs)
+                && sameMatches(last.matchIndex(), cs, leader)) {
+            return;
+        }
+        Map<Long, Long> match = Map.of();
+        if (leader) {
+            Map<Long, Long> now = new java.util.TreeMap<>();
+            for (List<Long> ids : List.of(cs.voters(), cs.learners())) {
+                for (long id : ids) {
+                    Progress pr = core.progress(id);
+                    if (pr != null) {
+                        now.put(id, pr.match());
+                    }
+                }
             }
-            return;
+            match = java.util.Collections.unmodifiableMap(now);
         }
-        ConfState members = core.confState();
-        Map<Long, Long> published = matchIndexes;
-        boolean same = published.size() == members.voters().size() + members.learners().size();
-        for (int i = 0; same && i < members.voters().size() + members.learners().size(); i++) {
-            long id = i < members.voters().size() ? members.voters().get(i) : members.learners().get(i - members.voters().size());
-            Progress pr = core.progress(id);
-            Long before = published.get(id);
-            same = pr != null && before != null && before == pr.match();
+        publishedMembership = new GroupMembership(cs, core.commitIndex(), match);
+    }
+
+    private boolean sameMatches(Map<Long, Long> published, ConfState cs, boolean leader) {
+        if (!leader) {
+            return published.isEmpty();
         }
-        if (same) {
-            return;
+        if (published.size() != cs.voters().size() + cs.learners().size()) {
+            return false;
         }
-        Map<Long, Long> now = new java.util.TreeMap<>();
-        for (List<Long> ids : List.of(members.voters(), members.learners())) {
+        for (List<Long> ids : List.of(cs.voters(), cs.learners())) {
             for (long id : ids) {
                 Progress pr = core.progress(id);
-                if (pr != null) {
-                    now.put(id, pr.match());
+                Long before = published.get(id);
+                if (pr == null || before == null || before != pr.match()) {
+                    return false;
                 }
             }
         }
-        matchIndexes = java.util.Collections.unmodifiableMap(now);
+        return true;
     }
 
-    Map<Long, Long> matchIndexes() {
-        return matchIndexes;
+    GroupMembership membership() {
+        return publishedMembership;
     }
 
     // ------------------------------------------------------------------ apply thread

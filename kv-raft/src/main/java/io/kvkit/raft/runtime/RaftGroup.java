@@ -111,13 +111,22 @@ public final class RaftGroup {
     }
 
     /**
+     * This member's view of the membership (committed) and, on the leader, of each member's
+     * replication progress, as of its worker's latest round.
+     */
+    public GroupMembership membership() {
+        return replica.membership();
+    }
+
+    /**
      * On the leader: each member's (voters' and learners', this node's own included) match index
-     * (the highest log index known to be in its log), as of the worker's latest round for the
-     * group; an empty map on a member that is not the leader. Read-only; for deciding whether a
-     * member is caught up (e.g. before {@link #transferLeadership}).
+     * (the highest log index known to be in its log), as of the worker's latest round; an empty
+     * map on a member that is not the leader. For deciding whether a member is caught up (e.g.
+     * before {@link #transferLeadership}); the same as {@code membership().matchIndex()}.
      */
     public java.util.Map<Long, Long> matchIndexes() {
-        return replica.matchIndexes();
+        GroupMembership m = replica.membership();
+        return m == null ? java.util.Map.of() : m.matchIndex();
     }
 
     /** The state machine this group applies to. */

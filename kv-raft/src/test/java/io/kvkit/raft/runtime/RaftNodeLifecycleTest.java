@@ -65,6 +65,15 @@ class RaftNodeLifecycleTest {
                     .get(30, TimeUnit.SECONDS);
             assertThat(asLearner.learners()).containsExactly(4L);
             await("the learner to catch up", () -> c.machine(4, G).items().contains("v-29"));
+            // the leader's published view: the learner in the membership, its lag closing to 0
+            long lead = c.awaitLeader(G);
+            await("the leader to see the learner caught up", () -> c.group(lead, G).membership().lagOf(4) == 0);
+            GroupMembership seen = c.group(lead, G).membership();
+            assertThat(seen.confState().learners()).containsExactly(4L);
+            assertThat(seen.matchIndex()).containsKeys(1L, 2L, 3L, 4L);
+            long follower = lead == 1 ? 2 : 1;
+            assertThat(c.group(follower, G).membership().matchIndex()).isEmpty();
+            assertThat(c.group(follower, G).membership().lagOf(4)).isEqualTo(-1);
             ConfState promoted = c.group(c.awaitLeader(G), G)
                     .proposeConfChange(new ConfChange(ConfChange.Type.ADD_VOTER, 4)).get(30, TimeUnit.SECONDS);
             assertThat(promoted.voters()).containsExactly(1L, 2L, 3L, 4L);

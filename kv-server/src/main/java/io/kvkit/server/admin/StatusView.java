@@ -12,9 +12,14 @@ import java.util.TreeMap;
  * {"nodeId":1, "epoch":7, "serving":true,
  *  "nodes":[{"id":1, "clientAddress":"10.0.0.1:7000", "up":true}, ...],
  *  "partitions":[{"id":0, "replicas":[1,2,3], "leader":2,
+ *                 "target":[1,4,3], "voters":[1,2,3], "learners":[4], "moving":true,
  *                 "local":{"role":"FOLLOWER", "term":3, "commitIndex":120, "appliedIndex":120, "lastIndex":121}}, ...],
- *  "tables":[{"name":"default", "engine":"lsm", "options":{}}]}
+ *  "tables":[{"name":"default", "engine":"lsm", "options":{}}],
+ *  "moves":{"inProgress":1, "startedHere":6, "finishedHere":5}}
  * }</pre>
+ * {@code target} is the replica set the partition moves towards, {@code voters} and
+ * {@code learners} its Raft group's membership as last recorded; {@code replicas} is the order in
+ * which the node tries them (current voters first).
  * {@code local} is {@code null} for a partition this node does not host; {@code leader} is 0 when
  * no leader is known.
  *
@@ -24,13 +29,29 @@ import java.util.TreeMap;
  * @param nodes      the cluster's nodes
  * @param partitions every partition, by id
  * @param tables     the tables
+ * @param moves      partitions moving between nodes
  */
 public record StatusView(long nodeId, long epoch, boolean serving, List<NodeView> nodes, List<PartitionView> partitions,
-                         List<TableView> tables) {
+                         List<TableView> tables, MovesView moves) {
     public StatusView {
         nodes = List.copyOf(nodes);
         partitions = List.copyOf(partitions);
         tables = List.copyOf(tables);
+        Objects.requireNonNull(moves, "moves");
+    }
+
+    /** A view with no move information (every partition at its target). */
+    public StatusView(long nodeId, long epoch, boolean serving, List<NodeView> nodes, List<PartitionView> partitions,
+                      List<TableView> tables) {
+        this(nodeId, epoch, serving, nodes, partitions, tables, new MovesView(0, 0, 0));
+    }
+
+    /**
+     * @param inProgress   partitions whose membership is not yet their target (cluster-wide, as recorded)
+     * @param startedHere  replicas this node added as a partition leader since it started
+     * @param finishedHere replicas this node removed as a partition leader since it started
+     */
+    public record MovesView(int inProgress, long startedHere, long finishedHere) {
     }
 
     /**
@@ -50,9 +71,23 @@ public record StatusView(long nodeId, long epoch, boolean serving, List<NodeView
      * @param leader   the leader this node knows of, 0 if none
      * @param local    this node's replica, or null if it hosts none
      */
-    public record PartitionView(int id, List<Long> replicas, long leader, LocalReplica local) {
+    public record PartitionView(int id, List<Long> replicas, long leader, LocalReplica local, List<Long> target, List<Long> voters,
+                                List<Long> learners) {
         public PartitionView {
             replicas = List.copyOf(replicas);
+            target = List.copyOf(target);
+            voters = List.copyOf(voters);
+            learners = List.copyOf(learners);
+        }
+
+        /** A partition at its target: the replicas are its voters. */
+        public PartitionView(int id, List<Long> replicas, long leader, LocalReplica local) {
+            this(id, replicas, leader, local, replicas, replicas.stream().sorted().toList(), List.of());
+        }
+
+        /** Whether its membership is not yet its target. */
+        public boolean moving() {
+            return !learners.isEmpty() || !voters.equals(target.stream().sorted().toList());
         }
     }
 
@@ -87,7 +122,11 @@ public record StatusView(long nodeId, long epoch, boolean serving, List<NodeView
             for (long r : p.replicas()) {
                 j.value(r);
             }
-            j.endArray().name("leader").value(p.leader()).name("local");
+            j.endArray().name("leader").value(p.leader());
+            ids(j.name("target"), p.target());
+            ids(j.name("voters"), p.voters());
+            ids(j.name("learners"), p.learners());
+            j.name("moving").value(p.moving()).name("local");
             LocalReplica l = p.local();
             if (l == null) {
                 j.nullValue();
@@ -103,6 +142,16 @@ public record StatusView(long nodeId, long epoch, boolean serving, List<NodeView
             t.options().forEach((k, v) -> j.name(k).value(v));
             j.endObject().endObject();
         }
-        return j.endArray().endObject().text();
+        j.endArray().name("moves").beginObject().name("inProgress").value(moves.inProgress()).name("startedHere")
+                .value(moves.startedHere()).name("finishedHere").value(moves.finishedHere()).endObject();
+        return j.endObject().text();
+    }
+
+    private static void ids(JsonWriter j, List<Long> ids) {
+        j.beginArray();
+        for (long id : ids) {
+            j.value(id);
+        }
+        j.endArray();
     }
 }

@@ -6,6 +6,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -149,6 +150,43 @@ public final class ClusterCommand {
         } finally {
             out.flush();
         }
+    }
+
+    @Command(name = "add-node", description = {"Starts one more node that joins the running cluster; its share of partitions",
+            "moves to it in the background (`kv cluster status` shows the moves)."})
+    int addNode() throws IOException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        LocalCluster cluster = openRunning();
+        cluster.detached();
+        long id = cluster.addNode();
+        out.println("node " + id + " joined; client endpoint " + cluster.clientAddresses().get(id) + "; endpoints: " + cluster.endpoints());
+        out.flush();
+        return 0;
+    }
+
+    @Command(name = "remove-node", description = {"Decommissions a node: its partitions move to the others, then it stops",
+            "once it holds nothing."})
+    int removeNode(@Parameters(paramLabel = "ID", description = "the node to remove") long id,
+                   @Option(names = "--timeout", defaultValue = "300", paramLabel = "SECONDS",
+                           description = "how long to wait for its replicas to move (default: ${DEFAULT-VALUE})") int timeoutSeconds)
+            throws IOException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        LocalCluster cluster = openRunning();
+        cluster.detached();
+        out.println("removing node " + id + ": moving its replicas to the other nodes...");
+        out.flush();
+        cluster.removeNode(id, Duration.ofSeconds(timeoutSeconds));
+        out.println("node " + id + " holds nothing and is stopped; endpoints: " + cluster.endpoints());
+        out.flush();
+        return 0;
+    }
+
+    private LocalCluster openRunning() throws IOException {
+        Path d = clusterDir();
+        if (!ClusterState.exists(d)) {
+            throw new IllegalStateException("no cluster in " + d + " (no " + ClusterState.FILE_NAME + "); start one with `kv cluster start`");
+        }
+        return LocalCluster.open(d);
     }
 
     @Command(name = "stop", description = "Stops every node (SIGTERM, SIGKILL after 10 s); --clean also deletes the directory.")

@@ -301,6 +301,128 @@ public final class LocalCluster implements AutoCloseable {
         awaitReady(id, launch(id));
     }
 
+    /**
+     * Starts one more node that joins the running cluster (through a running node) and waits until
+     * it serves; the partition reconcilers then move its share of replicas to it in the background.
+     * Its id is one above every id the cluster has known. Returns the id.
+     */
+    public long addNode() throws IOException, InterruptedException {
+        String seed = runningClientAddress(0);
+        io.kvkit.server.meta.ClusterState meta = clusterState(seed);
+        long known = configs.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+        long id = Math.max(meta.nodes().keySet().stream().mapToLong(Long::longValue).max().orElse(0), known) + 1;
+        Set<Integer> used = new HashSet<>();
+        for (NodeConfig c : configs.values()) {
+            NodeConfig.Member m = c.self();
+            used.addAll(List.of(m.raftPort(), m.clientPort(), m.adminPort(), m.respPort()));
+        }
+        List<Integer> ports = LoopbackPorts.pick(4, new Random(), used);
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put(ConfigKey.NODE_ID.key(), Long.toString(id));
+        s.put(ConfigKey.DATA_DIR.key(), dir.resolve("node-" + id).toString());
+        s.put(ConfigKey.INITIAL_CLUSTER.key(), id + "=127.0.0.1:" + ports.get(0) + ":" + ports.get(1) + ":" + ports.get(2) + ":" + ports.get(3));
+        s.put(ConfigKey.JOIN.key(), seed);
+        s.put(ConfigKey.TICK_INTERVAL.key(), settings.tickInterval().toMillis() + "ms");
+        s.put(ConfigKey.RAFT_WORKER_THREADS.key(), Integer.toString(Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()))));
+        s.putAll(settings.extraSettings());
+        NodeConfig config;
+        try {
+            config = NodeConfigLoader.load(null, s);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("local cluster: node " + id + ": " + e.getMessage(), e);
+        }
+        Files.writeString(configFile(id), NodeConfigWriter.toYaml(config), StandardCharsets.UTF_8);
+        configs.put(id, config);
+        try {
+            start(id);
+        } catch (IOException | RuntimeException e) {
+            configs.remove(id);
+            writeStateQuietly();
+            throw e;
+        }
+        return id;
+    }
+
+    /**
+     * Decommissions node {@code id}: the meta group takes it out of the ring (its replicas move to
+     * the others), then, once no partition's target or recorded membership names it, the node is
+     * stopped and leaves this local cluster (its directory stays, for inspection).
+     *
+     * @throws IllegalStateException if the meta group refuses (e.g. too few nodes would be left),
+     *                               or the node still holds replicas after {@code timeout}
+     */
+    public void removeNode(long id, Duration timeout) throws IOException, InterruptedException {
+        requireNode(id);
+        String seed = runningClientAddress(id);
+        io.kvkit.client.proto.Response r = call(seed, io.kvkit.client.proto.Request.newBuilder().setNodeChange(
+                io.kvkit.client.proto.NodeChangeRequest.newBuilder().setKind(io.kvkit.client.proto.NodeChangeRequest.Kind.REMOVE_NODE)
+                        .setNodeId(id)));
+        if (r.getStatus().getCode() != io.kvkit.client.proto.StatusCode.OK) {
+            throw new IllegalStateException("node " + id + " cannot be removed: " + r.getStatus().getCode() + " " + r.getStatus().getMessage());
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (clusterState(seed).holdsAnything(id)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("node " + id + " still holds replicas after " + timeout.toSeconds()
+                        + " s (the moves go on in the background; `kv cluster status` shows them, and remove-node can be run again)");
+            }
+            Thread.sleep(200);
+        }
+        if (isRunning(id)) {
+            stop(id);
+        }
+        configs.remove(id);
+        writeState();
+    }
+
+    /** The client address of a running node other than {@code except}. */
+    private String runningClientAddress(long except) {
+        for (Map.Entry<Long, NodeConfig> e : configs.entrySet()) {
+            if (e.getKey() != except && isRunning(e.getKey())) {
+                return e.getValue().self().clientAddress();
+            }
+        }
+        throw new IllegalStateException("no node of the cluster in " + dir + " runs" + (except > 0 ? " besides node " + except : "")
+                + "; start it with `kv cluster start`");
+    }
+
+    private static io.kvkit.server.meta.ClusterState clusterState(String address) {
+        io.kvkit.client.proto.Response r = call(address, io.kvkit.client.proto.Request.newBuilder()
+                .setClusterState(io.kvkit.client.proto.ClusterStateRequest.getDefaultInstance()));
+        if (r.getStatus().getCode() != io.kvkit.client.proto.StatusCode.OK) {
+            throw new IllegalStateException("node at " + address + " did not give its cluster state: " + r.getStatus().getCode() + " "
+                    + r.getStatus().getMessage());
+        }
+        return io.kvkit.server.meta.ClusterState.decode(r.getClusterState().getState().toByteArray());
+    }
+
+    /** One request to a node, retried for 30 s while the answer says to retry (no leader yet, busy). */
+    private static io.kvkit.client.proto.Response call(String address, io.kvkit.client.proto.Request.Builder request) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String last = "no answer";
+        try (io.kvkit.server.endpoint.PeerForwarder f = new io.kvkit.server.endpoint.PeerForwarder(
+                io.kvkit.server.endpoint.PeerForwarderOptions.defaults().withIoThreads(1))) {
+            for (long id = 1; System.nanoTime() < deadline; id++) {
+                try {
+                    io.kvkit.client.proto.Response r = f.forward(address, request.setRequestId(id).build()).get(10, TimeUnit.SECONDS);
+                    switch (r.getStatus().getCode()) {
+                        case NOT_LEADER, UNAVAILABLE, TIMEOUT -> last = r.getStatus().getCode() + " " + r.getStatus().getMessage();
+                        default -> {
+                            return r;
+                        }
+                    }
+                } catch (ExecutionException | TimeoutException e) {
+                    last = String.valueOf(e.getCause() != null ? e.getCause() : e);
+                }
+                Thread.sleep(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking node " + address, e);
+        }
+        throw new IllegalStateException("node at " + address + " gave no final answer within 30 s; last: " + last);
+    }
+
     /** SIGTERM (the node closes cleanly), SIGKILL if it has not exited after the stop timeout. */
     public void stop(long id) throws InterruptedException {
         ProcessHandle h = processes.get(requireNodeId(id));

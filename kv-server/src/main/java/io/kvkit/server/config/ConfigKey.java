@@ -42,7 +42,13 @@ public enum ConfigKey {
     SLOW_NODE_THRESHOLD("slow-node-threshold", "DURATION",
             "a window whose p99 Raft-log fsync time is above this counts as slow (default 200ms)"),
     SLOW_NODE_WINDOWS("slow-node-windows", "N",
-            "consecutive slow windows that make this node slow, and windows under half the threshold that end it (default 3)");
+            "consecutive slow windows that make this node slow, and windows under half the threshold that end it (default 3)"),
+    JOIN("join", "HOST:PORT", "client address of any node of a running cluster to join (initial-cluster then lists only this "
+            + "node; partitions, replication factor and tables come from the cluster); default: none, found or restart the "
+            + "initial cluster"),
+    MAX_CONCURRENT_MOVES("max-concurrent-moves", "N", "partitions led by this node that may move between nodes at once (default 2)"),
+    NODE_DOWN_AFTER("node-down-after", "DURATION", "how long the meta leader hears nothing from a node before it marks it DOWN "
+            + "and re-creates its replicas on the others, e.g. 30s (default 30s)");
 
     private final String key;
     private final String paramLabel;

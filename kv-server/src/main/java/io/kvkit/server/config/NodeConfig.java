@@ -46,6 +46,13 @@ import java.util.Optional;
  * @param slowNodeThreshold    a window whose p99 Raft-log fsync time exceeds this is slow (default 200 ms)
  * @param slowNodeWindows      consecutive slow windows that make the node slow, and windows under half
  *                             the threshold that end it (default 3); see {@link LeaderBalancing}
+ * @param join                 "" for a node that founds (or restarts in) the cluster of {@code initialCluster};
+ *                             else the client address ("host:port") of any node of a running cluster this
+ *                             node joins: {@code initialCluster} then holds only this node's own entry, and Q,
+ *                             R and the tables come from the cluster
+ * @param maxConcurrentMoves   partitions led by this node that may move between nodes at once (default 2)
+ * @param nodeDownAfter        how long the meta leader hears nothing from a node before it marks it DOWN
+ *                             and re-creates its replicas on the others (default 30 s)
  */
 public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
                          int replicationFactor, int metaReplicas, String defaultEngine,
@@ -54,7 +61,37 @@ public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Memb
                          Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
                          int clientIoThreads, boolean leaderBalance, Duration leaderBalanceDelay,
                          Duration leaderBalanceInterval, int leaderBalanceMaxTransfers, Duration slowNodeThreshold,
-                         int slowNodeWindows) {
+                         int slowNodeWindows, String join, int maxConcurrentMoves, Duration nodeDownAfter) {
+    /** Partitions led by one node that may move at once, unless configured. */
+    public static final int DEFAULT_MAX_CONCURRENT_MOVES = 2;
+    /** How long a node may be silent before the meta leader marks it DOWN, unless configured. */
+    public static final Duration DEFAULT_NODE_DOWN_AFTER = Duration.ofSeconds(30);
+
+    /** A node that founds or restarts in its cluster, with the default balancing and move settings. */
+    public NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
+                      int replicationFactor, int metaReplicas, String defaultEngine, Map<String, String> defaultEngineOptions,
+                      Duration tickInterval, int electionTicks, boolean syncWrites, boolean leaseReads, int raftWorkerThreads,
+                      long snapshotEveryEntries, Duration requestTimeout, int maxKeyBytes, int maxValueBytes,
+                      int maxInFlightPerConnection, int clientIoThreads) {
+        this(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
+                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
+                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, LeaderBalancing.defaults(),
+                "", DEFAULT_MAX_CONCURRENT_MOVES, DEFAULT_NODE_DOWN_AFTER);
+    }
+
+    private NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
+                       int replicationFactor, int metaReplicas, String defaultEngine,
+                       Map<String, String> defaultEngineOptions, Duration tickInterval, int electionTicks,
+                       boolean syncWrites, boolean leaseReads, int raftWorkerThreads, long snapshotEveryEntries,
+                       Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
+                       int clientIoThreads, LeaderBalancing lb, String join, int maxConcurrentMoves, Duration nodeDownAfter) {
+        this(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
+                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
+                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, lb.enabled(), lb.delay(),
+                lb.interval(), lb.maxTransfersPerRound(), lb.slowNodeThreshold(), lb.slowNodeWindows(), join, maxConcurrentMoves,
+                nodeDownAfter);
+    }
+
 
     /**
      * One founding member, as every node of the cluster sees it: its id and the host and ports
@@ -85,30 +122,11 @@ public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Memb
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         leaderBalancing(leaderBalance, leaderBalanceDelay, leaderBalanceInterval, leaderBalanceMaxTransfers, slowNodeThreshold,
                 slowNodeWindows); // checks them
-    }
-
-    /** A config with the default {@link LeaderBalancing}. */
-    public NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
-                      int replicationFactor, int metaReplicas, String defaultEngine,
-                      Map<String, String> defaultEngineOptions, Duration tickInterval, int electionTicks,
-                      boolean syncWrites, boolean leaseReads, int raftWorkerThreads, long snapshotEveryEntries,
-                      Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
-                      int clientIoThreads) {
-        this(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
-                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
-                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, LeaderBalancing.defaults());
-    }
-
-    private NodeConfig(long nodeId, Path dataDir, String listenHost, List<Member> initialCluster, int partitions,
-                       int replicationFactor, int metaReplicas, String defaultEngine,
-                       Map<String, String> defaultEngineOptions, Duration tickInterval, int electionTicks,
-                       boolean syncWrites, boolean leaseReads, int raftWorkerThreads, long snapshotEveryEntries,
-                       Duration requestTimeout, int maxKeyBytes, int maxValueBytes, int maxInFlightPerConnection,
-                       int clientIoThreads, LeaderBalancing lb) {
-        this(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
-                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
-                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, lb.enabled(), lb.delay(),
-                lb.interval(), lb.maxTransfersPerRound(), lb.slowNodeThreshold(), lb.slowNodeWindows());
+        Objects.requireNonNull(join, "join (\"\" if none)");
+        Objects.requireNonNull(nodeDownAfter, "nodeDownAfter");
+        if (maxConcurrentMoves < 1) {
+            throw new IllegalArgumentException("maxConcurrentMoves " + maxConcurrentMoves + " is not allowed (allowed: 1 or more)");
+        }
     }
 
     /** The leader-balancing settings as one value. */
@@ -126,7 +144,29 @@ public record NodeConfig(long nodeId, Path dataDir, String listenHost, List<Memb
     public NodeConfig withLeaderBalancing(LeaderBalancing lb) {
         return new NodeConfig(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas,
                 defaultEngine, defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads,
-                snapshotEveryEntries, requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, lb);
+                snapshotEveryEntries, requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, lb,
+                join, maxConcurrentMoves, nodeDownAfter);
+    }
+
+    /** Whether this node joins a running cluster through {@link #join()}. */
+    public boolean joins() {
+        return !join.isEmpty();
+    }
+
+    /** This configuration joining the cluster that the node at {@code seedClientAddress} belongs to. */
+    public NodeConfig withJoin(String seedClientAddress) {
+        return new NodeConfig(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
+                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
+                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, leaderBalancing(),
+                seedClientAddress, maxConcurrentMoves, nodeDownAfter);
+    }
+
+    /** This configuration with another {@link #nodeDownAfter()}. */
+    public NodeConfig withNodeDownAfter(Duration after) {
+        return new NodeConfig(nodeId, dataDir, listenHost, initialCluster, partitions, replicationFactor, metaReplicas, defaultEngine,
+                defaultEngineOptions, tickInterval, electionTicks, syncWrites, leaseReads, raftWorkerThreads, snapshotEveryEntries,
+                requestTimeout, maxKeyBytes, maxValueBytes, maxInFlightPerConnection, clientIoThreads, leaderBalancing(), join,
+                maxConcurrentMoves, after);
     }
 
     /** This node's own entry of {@code initialCluster}. */

@@ -120,8 +120,25 @@ public final class NodeConfigLoader {
                                 + (Integer.highestOneBit(partitions) << 1) + ")");
             }
         }
+        String join = "";
+        RawValue joinRaw = optional(ConfigKey.JOIN);
+        if (joinRaw != null) {
+            join = joinRaw.text(key(ConfigKey.JOIN), "host:port of a running node's client endpoint");
+            int colon = join.lastIndexOf(':');
+            boolean portOk = colon > 0 && join.substring(colon + 1).matches("\\d{1,5}")
+                    && Integer.parseInt(join.substring(colon + 1)) >= 1 && Integer.parseInt(join.substring(colon + 1)) <= 65_535;
+            if (!portOk) {
+                throw joinRaw.error(key(ConfigKey.JOIN), "= '" + join + "' is not host:port",
+                        "the client address (host:port, port 1..65535) of any node of the running cluster to join");
+            }
+        }
+        boolean joins = !join.isEmpty();
+        int maxMoves = intOr(ConfigKey.MAX_CONCURRENT_MOVES, NodeConfig.DEFAULT_MAX_CONCURRENT_MOVES, 1, 1024);
+        Duration downAfter = durationOr(ConfigKey.NODE_DOWN_AFTER, NodeConfig.DEFAULT_NODE_DOWN_AFTER, Duration.ofSeconds(1),
+                Duration.ofDays(1));
         int replicationFactor = intOr(ConfigKey.REPLICATION_FACTOR, DEFAULT_REPLICATION_FACTOR, 1, MAX_REPLICATION_FACTOR);
-        if (replicationFactor > members.size()) {
+        // a joining node takes Q, R and the meta group from the cluster: its own list holds only itself
+        if (replicationFactor > members.size() && !joins) {
             throw new ConfigException(key(ConfigKey.REPLICATION_FACTOR), originOf(ConfigKey.REPLICATION_FACTOR) + ": replication-factor = "
                     + replicationFactor + " is more than the " + members.size() + " member(s) of initial-cluster ("
                     + clusterRaw.origin() + "); allowed: 1.." + Math.min(members.size(), MAX_REPLICATION_FACTOR));
@@ -133,7 +150,7 @@ public final class NodeConfigLoader {
             throw new ConfigException(key(ConfigKey.META_REPLICAS), originOf(ConfigKey.META_REPLICAS) + ": meta-replicas = "
                     + metaReplicas + " is even; allowed: " + metaAllowed);
         }
-        if (metaReplicas > members.size()) {
+        if (metaReplicas > members.size() && !joins) {
             throw new ConfigException(key(ConfigKey.META_REPLICAS), originOf(ConfigKey.META_REPLICAS) + ": meta-replicas = "
                     + metaReplicas + " is more than the " + members.size() + " member(s) of initial-cluster ("
                     + clusterRaw.origin() + "); allowed: " + metaAllowed);
@@ -182,7 +199,7 @@ public final class NodeConfigLoader {
         return new NodeConfig(nodeId, dataDir, listenHost, members, partitions, replicationFactor, metaReplicas, engine,
                 engineOptions, tick, electionTicks, syncWrites, leaseReads, workers, snapshotEvery, requestTimeout, maxKey, maxValue,
                 inFlight, ioThreads, leaders.enabled(), leaders.delay(), leaders.interval(), leaders.maxTransfersPerRound(),
-                leaders.slowNodeThreshold(), leaders.slowNodeWindows());
+                leaders.slowNodeThreshold(), leaders.slowNodeWindows(), join, maxMoves, downAfter);
     }
 
     private static String key(ConfigKey k) {

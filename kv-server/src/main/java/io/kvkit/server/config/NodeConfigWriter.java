@@ -53,6 +53,11 @@ public final class NodeConfigWriter {
         y.append("leader-balance-max-transfers: ").append(c.leaderBalancing().maxTransfersPerRound()).append('\n');
         y.append("slow-node-threshold: ").append(RawValue.durationText(c.leaderBalancing().slowNodeThreshold())).append('\n');
         y.append("slow-node-windows: ").append(c.leaderBalancing().slowNodeWindows()).append('\n');
+        if (c.joins()) {
+            y.append("join: ").append(quote(c.join())).append('\n');
+        }
+        y.append("max-concurrent-moves: ").append(c.maxConcurrentMoves()).append('\n');
+        y.append("node-down-after: ").append(RawValue.durationText(c.nodeDownAfter())).append('\n');
         return y.toString();
     }
 

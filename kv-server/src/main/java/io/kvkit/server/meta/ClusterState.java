@@ -35,9 +35,10 @@ import java.util.zip.CRC32C;
  * replica set and the tables. Immutable; the meta group's state machine replaces it as a whole
  * on every change, so readers on any thread see one consistent value.
  *
- * <p>The replica sets are stored explicitly per partition rather than read off the ring: they
- * start as the ring's replicas (in ring order, the first being the preferred leader) and later
- * change one membership step at a time while replicas move, in between two rings.
+ * <p>Each partition has a TARGET replica set ({@link #replicas}: the ring's replica list, in ring
+ * order, the first being the preferred leader; every node change recomputes it from the new
+ * ring) and a CURRENT membership ({@link #membership}: its Raft group's committed voters and
+ * learners, as its leader reported them). They differ while the partition moves.
  *
  * <h2>Encoding ({@link #encode()}, format version 1, big-endian)</h2>
  * <pre>
@@ -67,6 +68,7 @@ public final class ClusterState {
     private final SortedMap<Long, NodeRecord> nodes;
     private final Ring ring;
     private final List<List<Long>> replicas;
+    private final List<PartitionMembership> memberships;
     private final SortedMap<String, TableRecord> tables;
     private final Map<Long, List<Integer>> partitionsByNode;
 
@@ -77,6 +79,18 @@ public final class ClusterState {
      */
     ClusterState(long clusterId, long epoch, int partitionCount, int replicationFactor, List<Long> metaMembers,
                  Map<Long, NodeRecord> nodes, Ring ring, List<List<Long>> replicas, Map<String, TableRecord> tables) {
+        this(clusterId, epoch, partitionCount, replicationFactor, metaMembers, nodes, ring, replicas,
+                replicas.stream().map(PartitionMembership::founding).toList(), tables);
+    }
+
+    /**
+     * As above, with each partition's current membership ({@link PartitionMembership}) given.
+     *
+     * @throws IllegalArgumentException naming the rule broken
+     */
+    ClusterState(long clusterId, long epoch, int partitionCount, int replicationFactor, List<Long> metaMembers,
+                 Map<Long, NodeRecord> nodes, Ring ring, List<List<Long>> replicas, List<PartitionMembership> memberships,
+                 Map<String, TableRecord> tables) {
         if (epoch < 1) {
             throw new IllegalArgumentException("epoch " + epoch + " is not allowed (allowed: 1 or more)");
         }
@@ -143,6 +157,21 @@ public final class ClusterState {
             }
             replicaCopy.add(set);
         }
+        if (memberships.size() != partitionCount) {
+            throw new IllegalArgumentException(memberships.size() + " memberships for " + partitionCount + " partitions");
+        }
+        for (int p = 0; p < partitionCount; p++) {
+            PartitionMembership m = Objects.requireNonNull(memberships.get(p), "membership");
+            if (m.voters().size() + m.learners().size() > 2 * (RingOptions.MAX_REPLICATION_FACTOR + 1)) {
+                throw new IllegalArgumentException("partition " + p + " has " + m.members().size() + " members (allowed: at most "
+                        + 2 * (RingOptions.MAX_REPLICATION_FACTOR + 1) + ")");
+            }
+            for (long id : m.members()) {
+                if (!nodeCopy.containsKey(id)) {
+                    throw new IllegalArgumentException("partition " + p + ": member " + id + " is not among the cluster's nodes");
+                }
+            }
+        }
         TreeMap<String, TableRecord> tableCopy = new TreeMap<>();
         for (Map.Entry<String, TableRecord> e : tables.entrySet()) {
             if (!e.getKey().equals(e.getValue().name())) {
@@ -162,6 +191,7 @@ public final class ClusterState {
         this.nodes = Collections.unmodifiableSortedMap(nodeCopy);
         this.ring = ring;
         this.replicas = Collections.unmodifiableList(replicaCopy);
+        this.memberships = List.copyOf(memberships);
         this.tables = Collections.unmodifiableSortedMap(tableCopy);
         this.partitionsByNode = Map.copyOf(byNode);
     }
@@ -176,7 +206,7 @@ public final class ClusterState {
         return clusterId;
     }
 
-    /** Starts at 1; +1 on every change of nodes, ring, replica sets or tables. */
+    /** Starts at 1; +1 on every change of nodes, ring, replica sets, memberships or tables. */
     public long epoch() {
         return epoch;
     }
@@ -209,7 +239,34 @@ public final class ClusterState {
         return replicas.get(partition);
     }
 
-    /** The partitions whose replica set holds {@code nodeId}, ascending; empty for a node with none. */
+    /**
+     * The current membership of {@code partition}'s Raft group, as its leader last reported it
+     * (see {@link PartitionMembership}); {@link #replicas} is the target it moves towards.
+     */
+    public PartitionMembership membership(int partition) {
+        Objects.checkIndex(partition, partitionCount);
+        return memberships.get(partition);
+    }
+
+    /** Whether {@code partition}'s current membership is not yet its target. */
+    public boolean moving(int partition) {
+        return !membership(partition).matches(replicas(partition));
+    }
+
+    /** Whether {@code nodeId} is in the target or the current membership of any partition. */
+    public boolean holdsAnything(long nodeId) {
+        if (!partitionsOf(nodeId).isEmpty()) {
+            return true;
+        }
+        for (PartitionMembership m : memberships) {
+            if (m.isMember(nodeId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The partitions whose (target) replica set holds {@code nodeId}, ascending; empty for a node with none. */
     public List<Integer> partitionsOf(long nodeId) {
         return partitionsByNode.getOrDefault(nodeId, List.of());
     }
@@ -250,14 +307,42 @@ public final class ClusterState {
     ClusterState withTable(TableRecord table) {
         TreeMap<String, TableRecord> next = new TreeMap<>(tables);
         next.put(table.name(), table);
-        return new ClusterState(clusterId, epoch + 1, partitionCount, replicationFactor, metaMembers, nodes, ring, replicas, next);
+        return new ClusterState(clusterId, epoch + 1, partitionCount, replicationFactor, metaMembers, nodes, ring, replicas,
+                memberships, next);
+    }
+
+    /**
+     * This state with {@code nextNodes} and {@code nextRing}, at the next epoch: each partition's
+     * target becomes the new ring's replica list; current memberships stay as they are (the
+     * partitions then move towards the target).
+     */
+    ClusterState withNodesAndRing(Map<Long, NodeRecord> nextNodes, Ring nextRing) {
+        List<List<Long>> targets = new ArrayList<>(partitionCount);
+        for (int p = 0; p < partitionCount; p++) {
+            List<Long> set = new ArrayList<>(replicationFactor);
+            for (RingNode n : nextRing.replicas(p)) {
+                set.add((long) n.id());
+            }
+            targets.add(set);
+        }
+        return new ClusterState(clusterId, epoch + 1, partitionCount, replicationFactor, metaMembers, nextNodes, nextRing, targets,
+                memberships, tables);
+    }
+
+    /** This state with {@code partition}'s current membership replaced, at the next epoch. */
+    ClusterState withMembership(int partition, PartitionMembership membership) {
+        List<PartitionMembership> next = new ArrayList<>(memberships);
+        next.set(partition, membership);
+        return new ClusterState(clusterId, epoch + 1, partitionCount, replicationFactor, metaMembers, nodes, ring, replicas, next,
+                tables);
     }
 
     /** This state without table {@code name}, at the next epoch. */
     ClusterState withoutTable(String name) {
         TreeMap<String, TableRecord> next = new TreeMap<>(tables);
         next.remove(name);
-        return new ClusterState(clusterId, epoch + 1, partitionCount, replicationFactor, metaMembers, nodes, ring, replicas, next);
+        return new ClusterState(clusterId, epoch + 1, partitionCount, replicationFactor, metaMembers, nodes, ring, replicas,
+                memberships, next);
     }
 
     // ---------------------------------------------------------------- encoding
@@ -272,8 +357,10 @@ public final class ClusterState {
                     .setClientAddress(n.clientAddress()).setAdminAddress(n.adminAddress()).setRespAddress(n.respAddress())
                     .setWeight(n.weight()).setStatus(statusCode(n.status())));
         }
-        for (List<Long> set : replicas) {
-            body.addPartitions(ReplicaSet.newBuilder().addAllNodeIds(set));
+        for (int p = 0; p < partitionCount; p++) {
+            PartitionMembership m = memberships.get(p);
+            body.addPartitions(ReplicaSet.newBuilder().addAllNodeIds(replicas.get(p)).addAllVoters(m.voters())
+                    .addAllLearners(m.learners()).setMembershipCommitIndex(m.commitIndex()));
         }
         for (TableRecord t : tables.values()) {
             TableEntry.Builder te = TableEntry.newBuilder().setName(t.name()).setEngine(t.engine());
@@ -343,8 +430,12 @@ public final class ClusterState {
                 }
             }
             List<List<Long>> replicas = new ArrayList<>(body.getPartitionsCount());
+            List<PartitionMembership> memberships = new ArrayList<>(body.getPartitionsCount());
             for (ReplicaSet s : body.getPartitionsList()) {
                 replicas.add(s.getNodeIdsList());
+                // a state written before memberships were recorded: the founding membership
+                memberships.add(s.getVotersCount() == 0 ? PartitionMembership.founding(s.getNodeIdsList())
+                        : new PartitionMembership(s.getMembershipCommitIndex(), s.getVotersList(), s.getLearnersList()));
             }
             TreeMap<String, TableRecord> tables = new TreeMap<>();
             for (TableEntry t : body.getTablesList()) {
@@ -357,7 +448,7 @@ public final class ClusterState {
                 }
             }
             return new ClusterState(body.getClusterId(), body.getEpoch(), body.getPartitionCount(),
-                    body.getReplicationFactor(), body.getMetaMembersList(), nodes, ring, replicas, tables);
+                    body.getReplicationFactor(), body.getMetaMembersList(), nodes, ring, replicas, memberships, tables);
         } catch (IllegalArgumentException | NullPointerException e) {
             // RingFormatException is an IllegalArgumentException too
             throw new ClusterStateFormatException("cluster state: " + e.getMessage(), e);
@@ -388,7 +479,7 @@ public final class ClusterState {
         return o instanceof ClusterState s && clusterId == s.clusterId && epoch == s.epoch
                 && partitionCount == s.partitionCount && replicationFactor == s.replicationFactor
                 && metaMembers.equals(s.metaMembers) && nodes.equals(s.nodes) && ring.equals(s.ring)
-                && replicas.equals(s.replicas) && tables.equals(s.tables);
+                && replicas.equals(s.replicas) && memberships.equals(s.memberships) && tables.equals(s.tables);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.kvkit.server.node;
 
 import io.kvkit.raft.runtime.GroupStatus;
+import io.kvkit.server.meta.ClusterState;
+import io.kvkit.server.meta.PartitionMembership;
 import io.kvkit.raft.runtime.RaftGroup;
 import io.kvkit.raft.runtime.RaftNode;
 import io.kvkit.raft.storage.SharedRaftLogStore;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * What the admin port shows of this node: {@code /status} from its routing table and the groups
@@ -27,7 +30,8 @@ import java.util.function.BooleanSupplier;
  */
 record AdminObservations(long nodeId, ClusterView view, Map<Integer, LocalPartition> partitions, RaftNode raft,
                          SharedRaftLogStore log, ClientEndpoint endpoint, RequestMetrics requests,
-                         LeaderBalancer leaders, BooleanSupplier servingNow) implements NodeObservations {
+                         LeaderBalancer leaders, BooleanSupplier servingNow, Supplier<PartitionReconciler> mover)
+        implements NodeObservations {
 
     @Override
     public boolean serving() {
@@ -36,6 +40,7 @@ record AdminObservations(long nodeId, ClusterView view, Map<Integer, LocalPartit
 
     @Override
     public StatusView status() {
+        ClusterState state = view.state();
         Routes routes = view.routes();
         List<StatusView.NodeView> nodes = new ArrayList<>();
         new TreeMap<>(routes.clientAddresses()).forEach((id, address) ->
@@ -45,18 +50,43 @@ record AdminObservations(long nodeId, ClusterView view, Map<Integer, LocalPartit
             LocalPartition lp = partitions.get(p);
             GroupStatus s = lp == null ? null : lp.group().status();
             long leader = s != null && s.leader() > 0 ? s.leader() : view.leaderHint(p);
+            PartitionMembership m = state.membership(p);
             parts.add(new StatusView.PartitionView(p, routes.replicas().get(p), leader, s == null ? null
-                    : new StatusView.LocalReplica(s.role().name(), s.term(), s.commitIndex(), s.appliedIndex(), s.lastIndex())));
+                    : new StatusView.LocalReplica(s.role().name(), s.term(), s.commitIndex(), s.appliedIndex(), s.lastIndex()),
+                    state.replicas(p), m.voters(), m.learners()));
         }
         List<StatusView.TableView> tables = new ArrayList<>();
         new TreeMap<>(routes.tables()).values().forEach(t -> tables.add(new StatusView.TableView(t.getName(), t.getEngine(),
                 t.getOptionsMap())));
-        return new StatusView(nodeId, routes.epoch(), serving(), nodes, parts, tables);
+        int moving = 0;
+        for (int p = 0; p < state.partitionCount(); p++) {
+            moving += state.moving(p) ? 1 : 0;
+        }
+        PartitionReconciler r = mover.get();
+        return new StatusView(nodeId, routes.epoch(), serving(), nodes, parts, tables,
+                new StatusView.MovesView(moving, r == null ? 0 : r.movesStarted(), r == null ? 0 : r.movesFinished()));
     }
 
     @Override
     public void writeMetrics(MetricsWriter out) {
         requests.writeTo(out);
+        PartitionReconciler r = mover.get();
+        if (r != null) {
+            Map<String, String> none = Map.of();
+            out.counter("kvkit_partition_moves_started_total", "Replicas this node added (as a learner) as a partition leader.",
+                    none, r.movesStarted());
+            out.counter("kvkit_partition_moves_finished_total", "Replicas this node removed as a partition leader, ending a move.",
+                    none, r.movesFinished());
+            out.counter("kvkit_partition_replicas_retired_total", "Local replicas this node deleted after their group left it.",
+                    none, r.replicasRetired());
+        }
+        ClusterState state = view.state();
+        int moving = 0;
+        for (int p = 0; p < state.partitionCount(); p++) {
+            moving += state.moving(p) ? 1 : 0;
+        }
+        out.gauge("kvkit_partitions_moving", "Partitions whose recorded membership is not yet their target replica set.",
+                Map.of(), moving);
         EndpointMetrics.writeTo(out, endpoint.stats());
         RaftMetrics.writeTo(out, raft.stats());
         RaftMetrics.writeTo(out, raft.transportStats());

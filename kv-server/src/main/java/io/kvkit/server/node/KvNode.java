@@ -25,6 +25,7 @@ import io.kvkit.server.endpoint.PeerForwarderOptions;
 import io.kvkit.server.meta.ClusterBootstrap;
 import io.kvkit.server.meta.ClusterState;
 import io.kvkit.server.meta.MetaStateMachine;
+import io.kvkit.server.meta.NodeRecord;
 import io.kvkit.server.partition.PartitionOptions;
 import io.kvkit.server.partition.PartitionStateMachine;
 import org.slf4j.Logger;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -64,6 +67,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class KvNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KvNode.class);
+    /** A file in a partition directory whose replica is being deleted: the directory is never served again. */
+    private static final String RETIRING_MARK = "RETIRING";
+    /** A file in the directory of an empty replica being opened: a crash before it is gone leaves nothing worth keeping. */
+    private static final String OPENING_MARK = "OPENING";
     /** The per-replica system store (applied index, catalog, sessions) holds little: keep its memory small. */
     private static final Map<String, String> SYSTEM_STORE_OPTIONS = Map.of("writeBufferSizeBytes", Long.toString(1 << 20),
             "blockCacheSizeBytes", Long.toString(1 << 20));
@@ -75,6 +82,7 @@ public final class KvNode implements AutoCloseable {
     private final AtomicBoolean closing = new AtomicBoolean();
     private SharedRaftLogStore store;
     private RaftNode raft;
+    private volatile NettyTransport transport;
     private PeerForwarder forwarder;
     private ExecutorService reads;
     private ClientEndpoint endpoint;
@@ -85,6 +93,8 @@ public final class KvNode implements AutoCloseable {
     private RequestRouter router;
     private ScheduledExecutorService background;
     private LeaderBalancer leaders;
+    private volatile PartitionReconciler mover;
+    private RoutesRefresher refresher;
 
     private KvNode(NodeConfig config, DataDirectory dir) {
         this.config = config;
@@ -97,6 +107,9 @@ public final class KvNode implements AutoCloseable {
      * use, a directory it cannot write or that belongs to another node or cluster.
      */
     public static KvNode start(NodeConfig config) {
+        if (config.joins()) {
+            return join(config);
+        }
         ClusterState bootstrap;
         try {
             bootstrap = ClusterBootstrap.initialState(config.initialCluster(), config.partitions(), config.replicationFactor(),
@@ -112,6 +125,32 @@ public final class KvNode implements AutoCloseable {
         KvNode node = new KvNode(config, dir);
         try {
             node.startUp(bootstrap);
+            return node;
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts a node that joins the running cluster of {@code config.join()} (see
+     * {@link ClusterJoin}); a restart with the same configuration finds its data directory (which
+     * records the cluster's id) and rejoins.
+     */
+    private static KvNode join(NodeConfig config) {
+        if (config.member(config.nodeId()).isEmpty()) {
+            throw new NodeStartException("node " + config.nodeId() + " joins a cluster but its own entry (host and ports) is not "
+                    + "in its initial cluster");
+        }
+        ClusterState state = ClusterJoin.fetchState(config.join(), config.requestTimeout());
+        ClusterJoin.checkIdentity(state, config);
+        DataDirectory dir = DataDirectory.open(config.dataDir(), state.clusterId(), config.nodeId());
+        KvNode node = new KvNode(config, dir);
+        try {
+            node.startUp(state);
+            String outcome = ClusterJoin.addSelf(config, node.router::handle);
+            LOG.info("node {} joined the cluster through {}: {}", config.nodeId(), config.join(), outcome);
+            node.refresher.refresh();
             return node;
         } catch (RuntimeException e) {
             node.close();
@@ -143,27 +182,46 @@ public final class KvNode implements AutoCloseable {
         }
         InetSocketAddress raftListen = new InetSocketAddress(config.listenHost(), self.raftPort());
         try {
-            raft = new RaftNode(raftConfig, timedLog,
-                    listener -> new NettyTransport(id, raftListen, peers, NettyTransportOptions.defaults(), listener));
+            raft = new RaftNode(raftConfig, timedLog, listener -> {
+                transport = new NettyTransport(id, raftListen, peers, NettyTransportOptions.defaults(), listener);
+                return transport;
+            });
         } catch (RuntimeException e) {
             throw portProblem(e, "raft", raftListen);
         }
 
         // 3. the meta group, on its members
-        view = new ClusterView(Routes.of(bootstrap));
+        view = new ClusterView(bootstrap);
+        // peers that joined after this node's configuration was written: their raft address comes from the meta state
+        view.addListener(this::updatePeers);
+        updatePeers(bootstrap);
         RequestRouter.MetaReplica meta = null;
         if (bootstrap.metaMembers().contains(id)) {
             MetaStateMachine machine = new MetaStateMachine(bootstrap);
-            machine.addListener(state -> view.offer(Routes.of(state)));
+            machine.addListener(view::offer);
             RaftGroup group = raft.startGroup(RaftGroupIds.META, new ConfState(bootstrap.metaMembers(), List.of()), machine);
-            view.offer(Routes.of(machine.current()));
+            view.offer(machine.current());
             meta = new RequestRouter.MetaReplica(group, machine);
         }
 
-        // 4. the partitions the ring gives this node (and any it already holds, on a restart)
-        TreeSet<Integer> hosted = new TreeSet<>(bootstrap.partitionsOf(id));
-        hosted.addAll(dir.existingPartitions());
-        startPartitions(bootstrap, hosted);
+        // 4. a founding start founds the partitions the first ring gives this node; a restart reopens the
+        //    replicas it holds (a replica with no log yet waits to be caught up); the partition
+        //    reconciler opens and retires replicas as the targets move
+        TreeSet<Integer> hosted = new TreeSet<>();
+        for (int p : dir.existingPartitions()) {
+            if (Files.exists(dir.partition(p).resolve(RETIRING_MARK)) || Files.exists(dir.partition(p).resolve(OPENING_MARK))) {
+                // a retirement a crash interrupted (its group had left already), or an empty replica
+                // whose opening was: either way nothing in it is needed
+                deleteReplicaDirectory(p);
+            } else {
+                hosted.add(p);
+            }
+        }
+        boolean founding = dir.fresh() && !config.joins();
+        if (founding) {
+            hosted.addAll(bootstrap.partitionsOf(id));
+        }
+        startPartitions(founding ? bootstrap : null, hosted);
         leaders = new LeaderBalancer(id, view, partitions, raft::isPeerLive, timedLog, config.leaderBalancing());
 
         // 5. clients
@@ -186,7 +244,7 @@ public final class KvNode implements AutoCloseable {
         if (self.adminPort() != 0) {
             InetSocketAddress adminListen = new InetSocketAddress(config.listenHost(), self.adminPort());
             AdminObservations observations = new AdminObservations(id, view, partitions, raft, store, endpoint, requestMetrics,
-                    leaders, () -> !closing.get());
+                    leaders, () -> !closing.get(), () -> mover);
             try {
                 admin = AdminEndpoint.start(config.listenHost(), self.adminPort(), observations);
             } catch (RuntimeException e) {
@@ -207,23 +265,42 @@ public final class KvNode implements AutoCloseable {
         }
 
         // 8. upkeep
-        RoutesRefresher refresher = new RoutesRefresher(id, view, meta == null ? null : meta.machine(), bootstrap.metaMembers(), forwarder);
+        refresher = new RoutesRefresher(id, view, meta == null ? null : meta.machine(), bootstrap.metaMembers(), forwarder);
         TableReconciler reconciler = new TableReconciler(id, view, partitions.values(), router, refresher);
         background = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kv-node-upkeep").factory());
         background.scheduleWithFixedDelay(() -> guarded(refresher::refresh), 0, 1, TimeUnit.SECONDS);
         background.scheduleWithFixedDelay(() -> guarded(reconciler::run), 2, 2, TimeUnit.SECONDS);
         leaders.start();
+        mover = new PartitionReconciler(id, view, partitions, new PartitionReconciler.Host() {
+            @Override
+            public LocalPartition openJoining(int partition) {
+                return KvNode.this.openJoining(partition);
+            }
+
+            @Override
+            public void retire(LocalPartition replica) {
+                KvNode.this.retire(replica);
+            }
+        }, router::handle, refresher::refresh, config.maxConcurrentMoves());
+        background.scheduleWithFixedDelay(() -> guarded(mover::run), 500, 500, TimeUnit.MILLISECONDS);
+        if (meta != null) {
+            FailureDetector detector = new FailureDetector(id, view, meta.group(), forwarder, router::handle, config.nodeDownAfter(),
+                    System::nanoTime);
+            background.scheduleWithFixedDelay(() -> guarded(detector::run), 1, 1, TimeUnit.SECONDS);
+        }
         LOG.info("node {} serving: client {}, raft {}, {} partitions hosted of {}, meta member: {}", id, endpoint.localAddress(),
                 raftListen, partitions.size(), bootstrap.partitionCount(), meta != null);
     }
 
-    private void startPartitions(ClusterState bootstrap, TreeSet<Integer> hosted) {
+    /** @param founding the founding state (a founding start: groups are founded with its replica sets), or null */
+    private void startPartitions(ClusterState founding, TreeSet<Integer> hosted) {
         // founding a group syncs its first state: from several threads, concurrent syncs share fsyncs
         try (ExecutorService starters = Executors.newFixedThreadPool(Math.max(1, Math.min(hosted.size(), 8)),
                 Thread.ofPlatform().name("kv-partition-open-", 0).factory())) {
             List<Future<LocalPartition>> started = new ArrayList<>();
             for (int p : hosted) {
-                started.add(starters.submit(() -> startPartition(bootstrap, p)));
+                started.add(starters.submit(() -> startPartition(founding == null ? null
+                        : new ConfState(founding.replicas(p), List.of()), p)));
             }
             for (Future<LocalPartition> f : started) {
                 LocalPartition lp = f.get();
@@ -238,7 +315,12 @@ public final class KvNode implements AutoCloseable {
         }
     }
 
-    private LocalPartition startPartition(ClusterState bootstrap, int p) {
+    /**
+     * Opens the replica of {@code p} in its directory and starts its group member: founded with
+     * {@code foundingMembers}, or (null) restarted from its log, or waiting to be added and caught
+     * up by its leader if it has none.
+     */
+    private LocalPartition startPartition(ConfState foundingMembers, int p) {
         PartitionOptions options = new PartitionOptions(dir.partition(p), config.defaultEngine(), config.defaultEngineOptions(),
                 "lsm", SYSTEM_STORE_OPTIONS, config.maxKeyBytes(), config.maxValueBytes(), PartitionOptions.DEFAULT_MAX_BATCH_OPERATIONS,
                 PartitionOptions.DEFAULT_MAX_SCAN_LIMIT, SessionTable.Options.defaults());
@@ -250,11 +332,101 @@ public final class KvNode implements AutoCloseable {
                     + e.getCause().getMessage(), e);
         }
         try {
-            RaftGroup group = raft.startGroup(RaftGroupIds.ofPartition(p), new ConfState(bootstrap.replicas(p), List.of()), machine);
+            RaftGroup group = raft.startGroup(RaftGroupIds.ofPartition(p), foundingMembers, machine);
             return new LocalPartition(p, group, machine);
         } catch (RuntimeException e) {
             machine.close();
             throw e;
+        }
+    }
+
+    /** Partition reconciler: an empty replica of {@code p} that waits for its group's leader to add it. */
+    private LocalPartition openJoining(int p) {
+        synchronized (partitions) {
+            if (partitions.containsKey(p)) {
+                return partitions.get(p);
+            }
+            if (Files.exists(dir.partition(p))) {
+                deleteReplicaDirectory(p); // left over from an earlier replica (its group is not hosted here)
+            }
+            Path mark = dir.partition(p).resolve(OPENING_MARK);
+            LocalPartition lp;
+            try {
+                Files.createDirectories(dir.partition(p));
+                Files.writeString(mark, "being opened by node " + config.nodeId() + "\n");
+                lp = startPartition(null, p);
+            } catch (java.io.IOException e) {
+                throw new UncheckedIOException("cannot prepare the replica directory " + dir.partition(p), e);
+            } catch (RuntimeException e) {
+                try {
+                    deleteReplicaDirectory(p);
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
+            partitions.put(p, lp);
+            try {
+                Files.deleteIfExists(mark);
+            } catch (java.io.IOException e) {
+                throw new UncheckedIOException("cannot finish opening the replica in " + dir.partition(p), e);
+            }
+            return lp;
+        }
+    }
+
+    /**
+     * Partition reconciler: the replica's group left this node (committed and recorded). Marks the
+     * directory first, so that a crash midway deletes it on the next start instead of serving it.
+     */
+    private void retire(LocalPartition lp) {
+        int p = lp.partition();
+        synchronized (partitions) {
+            if (!partitions.remove(p, lp)) {
+                return;
+            }
+        }
+        try {
+            Files.writeString(dir.partition(p).resolve(RETIRING_MARK), "retired by node " + config.nodeId() + "\n");
+            raft.removeGroup(RaftGroupIds.ofPartition(p)).get(30, TimeUnit.SECONDS);
+        } catch (java.io.IOException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("partition " + p + ": stopping the retired replica failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while retiring partition " + p, e);
+        }
+        lp.machine().close();
+        deleteReplicaDirectory(p);
+    }
+
+    private void deleteReplicaDirectory(int p) {
+        Path root = dir.partition(p);
+        try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException("cannot delete the replica directory " + root, e);
+        }
+    }
+
+    /** Points the Raft transport at every node of {@code state} (quick: called on the thread that adopted the state). */
+    private void updatePeers(ClusterState state) {
+        NettyTransport t = transport;
+        if (t == null) {
+            return;
+        }
+        for (NodeRecord n : state.nodes().values()) {
+            if (n.nodeId() == config.nodeId()) {
+                continue;
+            }
+            try {
+                if (t.setPeerAddress(n.nodeId(), RaftAddresses.parse(n.raftAddress()))) {
+                    LOG.info("node {}: raft peer {} at {}", config.nodeId(), n.nodeId(), n.raftAddress());
+                }
+            } catch (IllegalArgumentException e) {
+                LOG.warn("node {}: node {} has a raft address that does not parse: {}", config.nodeId(), n.nodeId(), e.getMessage());
+            }
         }
     }
 
@@ -298,6 +470,33 @@ public final class KvNode implements AutoCloseable {
 
     public InetSocketAddress clientAddress() {
         return endpoint.localAddress();
+    }
+
+    /** The newest cluster state this node holds (any thread). */
+    public ClusterState clusterState() {
+        return view.state();
+    }
+
+    /** Partitions of which this node holds a replica that is a member of its group, ascending. */
+    public java.util.SortedSet<Integer> memberPartitions() {
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+        partitions.values().stream().filter(LocalPartition::isMember).forEach(lp -> out.add(lp.partition()));
+        return out;
+    }
+
+    /** Partitions of which this node holds a replica, member or not yet, ascending. */
+    public java.util.SortedSet<Integer> hostedPartitions() {
+        return new java.util.TreeSet<>(partitions.keySet());
+    }
+
+    /** Learners this node added as a partition leader (moves started). */
+    public long movesStarted() {
+        return mover == null ? 0 : mover.movesStarted();
+    }
+
+    /** Replicas this node removed as a partition leader (moves finished). */
+    public long movesFinished() {
+        return mover == null ? 0 : mover.movesFinished();
     }
 
     /** Blocks until {@link #close()} has finished (from any thread, e.g. a shutdown hook). */

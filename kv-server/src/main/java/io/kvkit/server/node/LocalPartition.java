@@ -1,6 +1,7 @@
 package io.kvkit.server.node;
 
 import io.kvkit.raft.Role;
+import io.kvkit.raft.runtime.GroupMembership;
 import io.kvkit.raft.runtime.GroupStatus;
 import io.kvkit.raft.runtime.RaftGroup;
 import io.kvkit.server.partition.PartitionStateMachine;
@@ -11,6 +12,15 @@ record LocalPartition(int partition, RaftGroup group, PartitionStateMachine mach
     /** The leader this replica knows of (0 if none). */
     long leader() {
         return group.status().leader();
+    }
+
+    /**
+     * Whether this replica is a member of its group (voter or learner) as far as it knows: an
+     * empty replica waiting to be added is not, and must not serve even a stale read.
+     */
+    boolean isMember() {
+        GroupMembership m = group.membership();
+        return m != null && m.confState().isMember(group.status().nodeId());
     }
 
     boolean leads() {

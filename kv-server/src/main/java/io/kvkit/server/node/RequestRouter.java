@@ -21,6 +21,11 @@ import io.kvkit.raft.runtime.RaftGroup;
 import io.kvkit.server.endpoint.PeerForwarder;
 import io.kvkit.server.endpoint.RequestHandler;
 import io.kvkit.server.meta.MetaCommands;
+import io.kvkit.server.meta.ClusterState;
+import io.kvkit.server.meta.NodeStatus;
+import io.kvkit.client.proto.ClusterStateResponse;
+import io.kvkit.client.proto.NodeChangeRequest;
+import io.kvkit.client.proto.NodeChangeResponse;
 import io.kvkit.server.meta.MetaStateMachine;
 import io.kvkit.server.partition.PartitionCommand;
 import io.kvkit.server.partition.PartitionStateMachine;
@@ -95,6 +100,13 @@ final class RequestRouter implements RequestHandler {
                 case LIST_TABLES -> CompletableFuture.completedFuture(Response.newBuilder().setRequestId(r.getRequestId())
                         .setStatus(ok()).setListTables(ListTablesResponse.newBuilder().addAllTables(sortedTables())).build());
                 case CREATE_TABLE, DROP_TABLE -> r.hasPartition() ? partitionTableCommand(r) : tableAdmin(r);
+                case CLUSTER_STATE -> {
+                    ClusterState state = view.state();
+                    yield CompletableFuture.completedFuture(Response.newBuilder().setRequestId(r.getRequestId()).setStatus(ok())
+                            .setClusterState(ClusterStateResponse.newBuilder().setState(ByteString.copyFrom(state.encode()))
+                                    .setEpoch(state.epoch())).build());
+                }
+                case NODE_CHANGE -> nodeChange(r);
                 case GET, MULTI_GET, SCAN -> {
                     Status stale = checkEpoch(r);
                     yield stale != null ? answer(r, stale) : read(partitionOf(r), r);
@@ -109,6 +121,12 @@ final class RequestRouter implements RequestHandler {
         } catch (IllegalArgumentException e) {
             return answer(r, FailureStatus.status(StatusCode.INVALID_ARGUMENT, e.getMessage()));
         }
+    }
+
+    /** Whether the cluster state this node holds marks it DOWN. */
+    private boolean markedDown() {
+        var self = view.state().nodes().get(nodeId);
+        return self != null && self.status() == io.kvkit.server.meta.NodeStatus.DOWN;
     }
 
     /** The leader of partition {@code p} as far as this node knows (0 if it does not). */
@@ -187,10 +205,14 @@ final class RequestRouter implements RequestHandler {
 
     private CompletableFuture<Response> read(int p, Request r) {
         LocalPartition local = partitions.get(p);
-        if (local == null) {
+        if (local == null || !local.isMember()) {
             return redirect(p, r, view.leaderHint(p));
         }
         ReadConsistency c = r.getConsistency();
+        if (c == ReadConsistency.STALE && markedDown()) {
+            // the cluster replaced this node's replicas: what it holds may be old, and a stale read would show it
+            return redirect(p, r, view.leaderHint(p));
+        }
         io.kvkit.raft.runtime.ReadConsistency level = switch (c) {
             case LEASE -> io.kvkit.raft.runtime.ReadConsistency.LEASE;
             case FOLLOWER -> io.kvkit.raft.runtime.ReadConsistency.FOLLOWER;
@@ -318,6 +340,49 @@ final class RequestRouter implements RequestHandler {
                     "the table change is in the cluster's catalog, but " + failures.size() + " partitions have not applied it yet ("
                             + String.join("; ", failures.subList(0, Math.min(3, failures.size())))
                             + "); they converge in the background, and a retry waits for them again")).build(), r));
+        }).thenCompose(f -> f);
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    /** Has the meta group decide a change of the cluster's nodes (here if this node leads it, else on its leader). */
+    private CompletableFuture<Response> nodeChange(Request r) {
+        NodeChangeRequest c = r.getNodeChange();
+        long id = c.getNodeId();
+        byte[] command = switch (c.getKind()) {
+            case ADD_NODE -> MetaCommands.addNode(id, c.getRaftAddress(), c.getClientAddress(), c.getAdminAddress(), c.getRespAddress(),
+                    c.getWeight());
+            case REMOVE_NODE -> MetaCommands.removeNode(id);
+            case SET_WEIGHT -> MetaCommands.setWeight(id, c.getWeight());
+            case MARK_DOWN -> MetaCommands.setNodeStatus(id, NodeStatus.DOWN);
+            case MARK_UP -> MetaCommands.setNodeStatus(id, NodeStatus.UP);
+            case REPORT_MEMBERSHIP -> MetaCommands.reportMembership(c.getPartition(), c.getCommitIndex(), c.getVotersList(),
+                    c.getLearnersList());
+            default -> null;
+        };
+        if (command == null) {
+            return answer(r, FailureStatus.status(StatusCode.INVALID_ARGUMENT, "node_change kind " + c.getKind()
+                    + " is not allowed (allowed: ADD_NODE, REMOVE_NODE, SET_WEIGHT, MARK_DOWN, MARK_UP)"));
+        }
+        return proposeToMeta(r, command).thenApply(decided -> decided.getStatus().getCode() != StatusCode.OK ? decided
+                : decided.toBuilder().setNodeChange(NodeChangeResponse.newBuilder().setOutcome(decided.getStatus().getMessage())).build());
+    }
+
+    /** Proposes a meta command here if this node is a meta member, else forwards {@code r} to the meta leader. */
+    CompletableFuture<Response> proposeToMeta(Request r, byte[] command) {
+        if (meta == null) {
+            return forwardToMeta(r);
+        }
+        return meta.group().propose(command).handle((reply, err) -> {
+            if (err != null) {
+                long hint = FailureStatus.leaderHint(err);
+                if (hint >= 0) {
+                    metaLeaderHint.set(Math.max(0, hint));
+                    return forwardToMeta(r);
+                }
+                return answer(r, FailureStatus.of(err));
+            }
+            return CompletableFuture.completedFuture(withId(parse(reply), r));
         }).thenCompose(f -> f);
     }
 

@@ -7,6 +7,7 @@ import io.kvkit.client.proto.RouteResponse;
 import io.kvkit.client.proto.TableInfo;
 import io.kvkit.server.meta.ClusterState;
 import io.kvkit.server.meta.NodeRecord;
+import io.kvkit.server.meta.PartitionMembership;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,12 +33,37 @@ record Routes(long epoch, KeyPartitioner partitioner, Map<Long, String> clientAd
         }
         List<List<Long>> replicas = new ArrayList<>(s.partitionCount());
         for (int p = 0; p < s.partitionCount(); p++) {
-            replicas.add(List.copyOf(s.replicas(p)));
+            replicas.add(routingOrder(s.replicas(p), s.membership(p)));
         }
         Map<String, TableInfo> tables = new LinkedHashMap<>();
         s.tables().values().forEach(t -> tables.put(t.name(), t.toProto()));
         return new Routes(s.epoch(), new KeyPartitioner(s.partitionCount()), Map.copyOf(addresses), List.copyOf(replicas),
                 Map.copyOf(tables));
+    }
+
+    /**
+     * Whom to ask for a partition while it may be moving: its current voters first (they hold the
+     * data), in the target's preference order, then the target's members not yet voting (they are
+     * being caught up, or not yet added).
+     */
+    static List<Long> routingOrder(List<Long> target, PartitionMembership current) {
+        List<Long> out = new ArrayList<>(target.size() + current.voters().size());
+        for (long n : target) {
+            if (current.voters().contains(n)) {
+                out.add(n);
+            }
+        }
+        for (long n : current.voters()) {
+            if (!out.contains(n)) {
+                out.add(n);
+            }
+        }
+        for (long n : target) {
+            if (!out.contains(n)) {
+                out.add(n);
+            }
+        }
+        return List.copyOf(out);
     }
 
     static Routes of(RouteResponse r) {

@@ -1,7 +1,9 @@
 package io.kvkit.server.node;
 
 import io.kvkit.client.proto.Request;
-import io.kvkit.client.proto.RouteRequest;
+import io.kvkit.client.proto.ClusterStateRequest;
+import io.kvkit.server.meta.ClusterState;
+import io.kvkit.server.meta.ClusterStateFormatException;
 import io.kvkit.client.proto.StatusCode;
 import io.kvkit.server.endpoint.PeerForwarder;
 import io.kvkit.server.meta.MetaStateMachine;
@@ -16,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Keeps this node's {@link ClusterView} current. A meta member reads its own replica of the meta
  * state (its listener offers every change as it applies); any other node asks a meta member for
- * the routing table, periodically and whenever a fresh view is needed.
+ * the cluster state, periodically and whenever a fresh view is needed.
  */
 final class RoutesRefresher {
     private static final Logger LOG = LoggerFactory.getLogger(RoutesRefresher.class);
@@ -40,7 +42,7 @@ final class RoutesRefresher {
     /** Fetches the newest routing table this node can reach and offers it to the view; completes with the view's routes. */
     CompletableFuture<Routes> refresh() {
         if (localMeta != null) {
-            view.offer(Routes.of(localMeta.current()));
+            view.offer(localMeta.current());
             return CompletableFuture.completedFuture(view.routes());
         }
         if (metaMembers.isEmpty()) {
@@ -51,14 +53,18 @@ final class RoutesRefresher {
         if (address == null) {
             return CompletableFuture.completedFuture(view.routes());
         }
-        Request route = Request.newBuilder().setRequestId(requestIds.incrementAndGet() + 1).setForwarded(true)
-                .setRoute(RouteRequest.getDefaultInstance()).build();
-        return forwarder.forward(address, route).handle((resp, err) -> {
+        Request ask = Request.newBuilder().setRequestId(requestIds.incrementAndGet() + 1).setForwarded(true)
+                .setClusterState(ClusterStateRequest.getDefaultInstance()).build();
+        return forwarder.forward(address, ask).handle((resp, err) -> {
             if (err != null) {
-                LOG.debug("node {}: routing table from meta member {} not fetched: {}", nodeId, target, err.toString());
-            } else if (resp.getStatus().getCode() == StatusCode.OK && resp.hasRoute()) {
-                if (view.offer(Routes.of(resp.getRoute()))) {
-                    LOG.info("node {}: routing table now at epoch {}", nodeId, view.routes().epoch());
+                LOG.debug("node {}: cluster state from meta member {} not fetched: {}", nodeId, target, err.toString());
+            } else if (resp.getStatus().getCode() == StatusCode.OK && resp.hasClusterState()) {
+                try {
+                    if (view.offer(ClusterState.decode(resp.getClusterState().getState().toByteArray()))) {
+                        LOG.info("node {}: cluster state now at epoch {}", nodeId, view.routes().epoch());
+                    }
+                } catch (ClusterStateFormatException e) {
+                    LOG.warn("node {}: meta member {} sent a cluster state that does not read: {}", nodeId, target, e.getMessage());
                 }
             }
             return view.routes();

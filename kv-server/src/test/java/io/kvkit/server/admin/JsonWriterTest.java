@@ -75,9 +75,11 @@ class JsonWriterTest {
         StatusView v = new StatusView(2, 9, true,
                 List.of(new StatusView.NodeView(1, "10.0.0.1:7000", true), new StatusView.NodeView(2, "10.0.0.2:7000", false)),
                 List.of(new StatusView.PartitionView(0, List.of(1L, 2L, 3L), 1, new StatusView.LocalReplica("FOLLOWER", 4, 100, 99, 101)),
-                        new StatusView.PartitionView(1, List.of(3L, 1L, 4L), 0, null)),
+                        new StatusView.PartitionView(1, List.of(3L, 1L, 4L), 0, null, List.of(3L, 1L, 5L), List.of(1L, 3L, 4L),
+                                List.of(5L))),
                 List.of(new StatusView.TableView("default", "lsm", Map.of()),
-                        new StatusView.TableView("users \"v2\"", "bplustree", Map.of("pageSizeBytes", "8192"))));
+                        new StatusView.TableView("users \"v2\"", "bplustree", Map.of("pageSizeBytes", "8192"))),
+                new StatusView.MovesView(1, 6, 5));
         Map<?, ?> doc = (Map<?, ?>) JsonText.parse(v.toJson());
         StatusSchema.check(doc);
         assertThat(doc.get("nodeId")).isEqualTo(2L);
@@ -87,6 +89,11 @@ class JsonWriterTest {
                 "appliedIndex", 99L, "lastIndex", 101L));
         assertThat(((Map<?, ?>) partitions.get(1)).get("local")).isNull();
         assertThat(((Map<?, ?>) partitions.get(1)).get("replicas")).isEqualTo(List.of(3L, 1L, 4L));
+        assertThat(((Map<?, ?>) partitions.get(0)).get("moving")).isEqualTo(false);
+        assertThat(((Map<?, ?>) partitions.get(1)).get("moving")).isEqualTo(true);
+        assertThat(((Map<?, ?>) partitions.get(1)).get("target")).isEqualTo(List.of(3L, 1L, 5L));
+        assertThat(((Map<?, ?>) partitions.get(1)).get("learners")).isEqualTo(List.of(5L));
+        assertThat(doc.get("moves")).isEqualTo(Map.of("inProgress", 1L, "startedHere", 6L, "finishedHere", 5L));
         List<?> tables = (List<?>) doc.get("tables");
         assertThat(((Map<?, ?>) tables.get(1)).get("name")).isEqualTo("users \"v2\"");
         assertThat(((Map<?, ?>) tables.get(1)).get("options")).isEqualTo(Map.of("pageSizeBytes", "8192"));

@@ -15,7 +15,10 @@ public final class StatusSchema {
     }
 
     public static void check(Map<?, ?> doc) {
-        assertThat(keys(doc)).containsExactlyInAnyOrder("nodeId", "epoch", "serving", "nodes", "partitions", "tables");
+        assertThat(keys(doc)).containsExactlyInAnyOrder("nodeId", "epoch", "serving", "nodes", "partitions", "tables", "moves");
+        Map<?, ?> moves = (Map<?, ?>) doc.get("moves");
+        assertThat(keys(moves)).containsExactlyInAnyOrder("inProgress", "startedHere", "finishedHere");
+        assertThat(moves.values()).allMatch(x -> x instanceof Long);
         assertThat(doc.get("nodeId")).isInstanceOf(Long.class);
         assertThat(doc.get("epoch")).isInstanceOf(Long.class);
         assertThat(doc.get("serving")).isInstanceOf(Boolean.class);
@@ -28,7 +31,11 @@ public final class StatusSchema {
         }
         for (Object o : (List<?>) doc.get("partitions")) {
             Map<?, ?> p = (Map<?, ?>) o;
-            assertThat(keys(p)).containsExactlyInAnyOrder("id", "replicas", "leader", "local");
+            assertThat(keys(p)).containsExactlyInAnyOrder("id", "replicas", "leader", "target", "voters", "learners", "moving", "local");
+            assertThat(p.get("moving")).isInstanceOf(Boolean.class);
+            for (String ids : List.of("target", "voters", "learners")) {
+                assertThat((List<?>) p.get(ids)).allMatch(r -> r instanceof Long);
+            }
             assertThat(p.get("id")).isInstanceOf(Long.class);
             assertThat(p.get("leader")).isInstanceOf(Long.class);
             assertThat((List<?>) p.get("replicas")).allMatch(r -> r instanceof Long);

@@ -194,6 +194,28 @@ class NodeConfigLoaderTest {
         assertThat(e.getMessage()).contains("default of replication-factor", "= 3 is more than the 1 member(s)", "allowed: 1..1");
     }
 
+    @Test
+    void aJoiningNodeListsOnlyItselfAndSurvivesTheWriter() throws IOException {
+        NodeConfig c = load("""
+                node-id: 4
+                data-dir: /d
+                initial-cluster: 4=127.0.0.1:7004:7104:7204
+                join: 127.0.0.1:7101
+                max-concurrent-moves: 3
+                """);
+        assertThat(c.joins()).isTrue();
+        assertThat(c.join()).isEqualTo("127.0.0.1:7101");
+        assertThat(c.maxConcurrentMoves()).isEqualTo(3);
+        assertThat(c.replicationFactor()).as("taken from the cluster; the default is not checked against one member").isEqualTo(3);
+        assertThat(load(NodeConfigWriter.toYaml(c))).isEqualTo(c);
+        assertThat(load("node-id: 3\ndata-dir: d\n" + CLUSTER).joins()).isFalse();
+        ConfigException bad = error("node-id: 4\ndata-dir: /d\ninitial-cluster: 4=127.0.0.1:7004:7104\njoin: somewhere\n");
+        assertThat(bad.key()).isEqualTo("join");
+        assertThat(bad.getMessage()).contains("'somewhere' is not host:port", "port 1..65535");
+        ConfigException moves = error("node-id: 3\ndata-dir: d\n" + CLUSTER + "max-concurrent-moves: 0\n");
+        assertThat(moves.key()).isEqualTo("max-concurrent-moves");
+    }
+
     // ---- errors: each names the key, the value, where, and what is allowed ----------------------
 
     @Test

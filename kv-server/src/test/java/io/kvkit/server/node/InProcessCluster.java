@@ -47,6 +47,26 @@ final class InProcessCluster implements AutoCloseable {
         return node;
     }
 
+    /**
+     * Starts node {@code id} (the next after the founders, or one stopped before) joining through
+     * node {@code seed}: its own configuration lists only itself.
+     */
+    KvNode join(long id, long seed) {
+        NodeConfig base = configs.getFirst();
+        while (configs.size() < id) {
+            int next = configs.size() + 1;
+            NodeConfig.Member m = new NodeConfig.Member(next, "127.0.0.1", freePort(), freePort(), freePort(), freePort());
+            configs.add(new NodeConfig(next, base.dataDir().resolveSibling("node-" + next), "127.0.0.1", List.of(m), base.partitions(),
+                    base.replicationFactor(), base.metaReplicas(), base.defaultEngine(), base.defaultEngineOptions(), base.tickInterval(),
+                    base.electionTicks(), base.syncWrites(), base.leaseReads(), base.raftWorkerThreads(), base.snapshotEveryEntries(),
+                    base.requestTimeout(), base.maxKeyBytes(), base.maxValueBytes(), base.maxInFlightPerConnection(),
+                    base.clientIoThreads()));
+        }
+        KvNode node = KvNode.start(configs.get((int) id - 1).withJoin(clientAddress(seed)));
+        nodes.put(id, node);
+        return node;
+    }
+
     void stop(long id) {
         KvNode node = nodes.remove(id);
         if (node != null) {
