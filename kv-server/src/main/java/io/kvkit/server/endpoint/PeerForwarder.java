@@ -1,5 +1,7 @@
 package io.kvkit.server.endpoint;
 
+import io.kvkit.server.config.HostPort;
+
 import io.kvkit.client.proto.Request;
 import io.kvkit.client.proto.Response;
 import io.kvkit.server.endpoint.PeerUnavailableException.Reason;
@@ -102,24 +104,7 @@ public final class PeerForwarder implements AutoCloseable {
 
     /** "host:port" or "[v6]:port", not resolved (Netty resolves at connect time). */
     static InetSocketAddress parse(String address) {
-        Objects.requireNonNull(address, "address");
-        int colon = address.lastIndexOf(':');
-        if (colon <= 0 || colon == address.length() - 1) {
-            throw new IllegalArgumentException("peer address '" + address + "' is not host:port");
-        }
-        String host = address.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(address.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("peer address '" + address + "' has no numeric port");
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("peer address '" + address + "' has port " + port + "; allowed 1 to 65535");
-        }
-        return InetSocketAddress.createUnresolved(host, port);
+        HostPort hp = HostPort.parse(address);
+        return InetSocketAddress.createUnresolved(hp.host(), hp.port());
     }
 }

@@ -223,7 +223,7 @@ class PeerForwarderTest {
                 .isInstanceOf(CompletionException.class).hasCauseInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'no-port' is not host:port");
         assertThatThrownBy(() -> forwarder.forward("h:70000", get(1, "a")).join())
-                .hasMessageContaining("allowed 1 to 65535");
+                .hasMessageContaining("allowed: 1..65535");
         forwarder.close();
         assertThatThrownBy(() -> forwarder.forward(addressB(), get(1, "a")).join())
                 .hasCauseInstanceOf(PeerUnavailableException.class).hasMessageContaining("CLOSED");
